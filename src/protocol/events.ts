@@ -1,0 +1,35 @@
+/** Every Socket.IO event name Parley uses. No other module spells an event name. */
+export const ClientEvent = {
+  JoinRoom: 'join-room',
+  AcceptRoom: 'accept-room',
+  Message: 'message',
+  Typing: 'typing',
+  Read: 'read',
+  Sync: 'sync',
+} as const;
+export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
+
+export const ServerEvent = {
+  Private: 'private',
+  JoinRoom: 'join-room',
+  AcceptRoom: 'accept-room',
+  Joined: 'joined',
+  Message: 'message',
+  Typing: 'typing',
+  Read: 'read',
+} as const;
+export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
+
+/** Values of `event` inside a `private` notice (besides failed client event names). */
+export const PrivateNotice = {
+  ListRoom: 'list-room',
+  ListOnlineUser: 'list-online-user',
+  Online: 'online',
+  Offline: 'offline',
+} as const;
+export type PrivateNoticeName = (typeof PrivateNotice)[keyof typeof PrivateNotice];
+
+const clientEventNames: ReadonlySet<string> = new Set(Object.values(ClientEvent));
+export function isClientEvent(name: string): name is ClientEventName {
+  return clientEventNames.has(name);
+}

@@ -1,0 +1,4 @@
+export * from './events.js';
+export * from './errors.js';
+export * from './schemas.js';
+export * from './types.js';

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { ParleyError } from './errors.js';
+
+/** User ids: 1–128 characters from [A-Za-z0-9_.:@-]; a number is taken as its decimal string. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+// roomToken / roomID: 1–128 characters, no C0/C1 control characters.
+const ROOM_KEY_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]{1,128}$/;
+export const MEDIA_URL_MAX = 2048;
+export const CLIENT_MSG_ID_MAX = 64;
+
+const decimal = z.number().finite().transform(String);
+
+export const userId = z
+  .union([z.string(), decimal])
+  .pipe(z.string().regex(USER_ID_PATTERN, 'must be 1–128 characters from [A-Za-z0-9_.:@-]'));
+
+export const roomKey = z
+  .union([z.string(), decimal])
+  .pipe(z.string().regex(ROOM_KEY_PATTERN, 'must be 1–128 characters without control characters'));
+
+export const messageId = z.string().regex(ROOM_KEY_PATTERN, 'must be a message _id');
+
+export const messageTypes = ['text', 'image', 'vdo', 'audio'] as const;
+export type MessageType = (typeof messageTypes)[number];
+
+export const joinRoomSchema = z
+  .object({
+    customerID: userId,
+    vendorID: userId,
+    roomToken: roomKey,
+    roomId: roomKey.optional(),
+    roomID: roomKey.optional(),
+  })
+  .refine((p) => p.customerID !== p.vendorID, {
+    message: 'customerID and vendorID must differ',
+    path: ['vendorID'],
+  });
+export type JoinRoomPayload = z.infer<typeof joinRoomSchema>;
+
+export const acceptRoomSchema = z.object({
+  roomToken: roomKey,
+  customerID: userId.optional(),
+  vendorID: userId.optional(),
+  roomId: z.unknown().optional(),
+  roomID: z.unknown().optional(),
+});
+export type AcceptRoomPayload = z.infer<typeof acceptRoomSchema>;
+
+function isMediaUrl(value: string): boolean {
+  if (value.length > MEDIA_URL_MAX || /[\s\u0000-\u001f\u007f]/.test(value)) return false;
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+}
+
+/** The `message` payload; the text limit comes from config, so the schema is built per app. */
+export function messageSchema(maxMessageLength: number) {
+  return z
+    .object({
+      message: z.string(),
+      type: z.enum(messageTypes).default('text'),
+      roomToken: roomKey.optional(),
+      clientMsgId: z.string().min(1).max(CLIENT_MSG_ID_MAX).optional(),
+    })
+    .superRefine((p, ctx) => {
+      if (p.type === 'text') {
+        const length = p.message.trim().length;
+        if (length < 1 || length > maxMessageLength) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['message'],
+            message: `text must be 1–${maxMessageLength} characters after trimming`,
+          });
+        }
+      } else if (!isMediaUrl(p.message)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['message'],
+          message: `a ${p.type} message must be an http(s) URL of at most ${MEDIA_URL_MAX} characters`,
+        });
+      }
+    });
+}
+export type MessagePayload = z.infer<ReturnType<typeof messageSchema>>;
+
+export const typingSchema = z.object({ roomToken: roomKey.optional() });
+export type TypingPayload = z.infer<typeof typingSchema>;
+
+export const readSchema = z.object({ roomToken: roomKey, messageId });
+export type ReadPayload = z.infer<typeof readSchema>;
+
+export const syncSchema = z.object({ since: messageId.optional(), roomToken: roomKey.optional() });
+export type SyncPayload = z.infer<typeof syncSchema>;
+
+const digits = z.string().regex(/^[0-9]+$/, 'must be a whole number (digits only)');
+const oneQueryValue = z.string({ error: 'must be given once, as text' });
+
+export const historyQuerySchema = z
+  .object({
+    roomToken: oneQueryValue.regex(ROOM_KEY_PATTERN, 'must be 1–128 characters without control characters'),
+    namespace: oneQueryValue.min(1).max(128),
+    page: digits.optional(),
+    limit: digits.optional(),
+    before: messageId.optional(),
+    after: messageId.optional(),
+  })
+  .refine((q) => !(q.before !== undefined && q.after !== undefined), {
+    message: 'give before or after, not both',
+    path: ['after'],
+  });
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+/** One readable sentence from a zod error, naming the offending field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : 'payload';
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Parses a client payload or throws `invalid_payload` with a sentence naming the bad field. */
+export function parsePayload<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ParleyError('invalid_payload', `Invalid ${what}: ${describeIssues(result.error)}.`);
+}

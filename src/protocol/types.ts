@@ -1,0 +1,118 @@
+import type { ErrorBody } from './errors.js';
+import type { ClientEvent, ServerEvent, PrivateNotice } from './events.js';
+import type { MessageType } from './schemas.js';
+
+export type RoomStatus = 'pending' | 'active';
+
+export interface Room {
+  _id: string;
+  roomID: string;
+  roomToken: string;
+  customerID: string;
+  vendorID: string;
+  createdBy: string;
+  status: RoomStatus;
+  createdAt: string;
+}
+
+export interface Message {
+  _id: string;
+  message: string;
+  message_type: MessageType;
+  senderId: string;
+  receiverId: string;
+  room_id: string;
+  roomToken: string;
+  clientMsgId?: string;
+  dt: string;
+}
+
+export interface Counterpart {
+  userId: string;
+  online: boolean;
+  lastSeen: string | null;
+}
+
+/** A room as listed in `list-room`. */
+export interface RoomSummary extends Room {
+  lastMessage: Message | null;
+  unread: number;
+  counterpart: Counterpart;
+}
+
+export type Failure = { success: false; error: ErrorBody };
+export type Success<T extends object = object> = { success: true } & T;
+export type AckResponse<T extends object = object> = Success<T> | Failure;
+export type Ack<T extends object = object> = (response: AckResponse<T>) => void;
+
+export type RoomData = { data: { room: Room } };
+export type MessageData = { data: { message: Message } };
+export type SyncData = { data: { messages: Message[]; hasMore: boolean } };
+
+export type PrivatePayload =
+  | { event: typeof PrivateNotice.ListRoom; success: true; data: { rooms: RoomSummary[] } }
+  | { event: typeof PrivateNotice.ListOnlineUser; success: true; data: { users: string[] } }
+  | { event: typeof PrivateNotice.Online | typeof PrivateNotice.Offline; success: true; userId: string }
+  | { event: string; success: false; error: ErrorBody };
+
+export interface TypingNotice {
+  success: true;
+  typing: true;
+  roomToken: string;
+  userId: string;
+}
+
+export interface ReadNotice {
+  success: true;
+  roomToken: string;
+  userId: string;
+  messageId: string;
+  dt: string;
+}
+
+/** What clients send (inputs are loose: ids may be numbers). */
+export interface JoinRoomInput {
+  customerID: string | number;
+  vendorID: string | number;
+  roomToken: string | number;
+  roomId?: string | number;
+  roomID?: string | number;
+}
+export interface AcceptRoomInput {
+  roomToken: string | number;
+  customerID?: string | number;
+  vendorID?: string | number;
+  roomId?: string | number;
+}
+export interface MessageInput {
+  message: string;
+  type?: MessageType;
+  roomToken?: string;
+  clientMsgId?: string;
+}
+
+export interface ClientToServerEvents {
+  [ClientEvent.JoinRoom]: (payload: JoinRoomInput, ack?: Ack<RoomData>) => void;
+  [ClientEvent.AcceptRoom]: (payload: AcceptRoomInput, ack?: Ack<RoomData>) => void;
+  [ClientEvent.Message]: (payload: MessageInput, ack?: Ack<MessageData>) => void;
+  [ClientEvent.Typing]: (payload: { roomToken?: string }, ack?: Ack) => void;
+  [ClientEvent.Read]: (payload: { roomToken: string; messageId: string }, ack?: Ack) => void;
+  [ClientEvent.Sync]: (payload: { since?: string; roomToken?: string }, ack?: Ack<SyncData>) => void;
+}
+
+export interface ServerToClientEvents {
+  [ServerEvent.Private]: (payload: PrivatePayload) => void;
+  [ServerEvent.JoinRoom]: (payload: Success<RoomData>) => void;
+  [ServerEvent.AcceptRoom]: (payload: Success<RoomData>) => void;
+  [ServerEvent.Joined]: (payload: Success<RoomData>) => void;
+  [ServerEvent.Message]: (payload: Message) => void;
+  [ServerEvent.Typing]: (payload: TypingNotice) => void;
+  [ServerEvent.Read]: (payload: ReadNotice) => void;
+}
+
+/** Who is acting: the authenticated user on one socket in one namespace. */
+export interface Actor {
+  namespace: string;
+  userId: string;
+  socketId: string;
+}

@@ -1,0 +1,87 @@
+import type { Actor, Message, MessagePayload, ReadPayload, Room, SyncPayload } from '../protocol/index.js';
+import { ParleyError } from '../protocol/index.js';
+import type { MessageRepository, ReadRepository } from '../store/chat-store.js';
+import type { Clock } from './clock.js';
+import { idTime, type IdGenerator } from './ids.js';
+import type { MessageWriter } from './message-writer.js';
+import type { RateGate } from './rate-gate.js';
+import { counterpartOf, type RoomService } from './room-service.js';
+
+export interface SendResult {
+  message: Message;
+  /** False when the clientMsgId was seen before: the original is returned and nothing is broadcast. */
+  created: boolean;
+  room: Room | undefined;
+}
+
+export interface ReadResult {
+  room: Room;
+  /** Whether the read mark moved; a receipt goes out only then. */
+  advanced: boolean;
+  dt: string;
+}
+
+/** Messages, receipts and catch-up (SPEC §5, §9). */
+export class MessageService {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly reads: ReadRepository,
+    private readonly rooms: RoomService,
+    private readonly writer: MessageWriter,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+    private readonly gate: RateGate,
+    private readonly syncPageSize: number,
+  ) {}
+
+  async send(actor: Actor, payload: MessagePayload): Promise<SendResult> {
+    if (payload.clientMsgId !== undefined) {
+      const original = await this.messages.findByClientMsgId(actor.namespace, actor.userId, payload.clientMsgId);
+      if (original) return { message: original, created: false, room: undefined };
+    }
+    const room = await this.rooms.activeRoom(actor, payload.roomToken);
+    await this.gate.consume(actor, 'message');
+    const id = this.ids.next();
+    const candidate: Message = {
+      _id: id,
+      message: payload.message,
+      message_type: payload.type,
+      senderId: actor.userId,
+      receiverId: counterpartOf(room, actor.userId),
+      room_id: room._id,
+      roomToken: room.roomToken,
+      dt: idTime(id),
+    };
+    if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
+    const stored = await this.writer.write({ ...candidate, namespace: actor.namespace });
+    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry.
+    const created = stored._id === id;
+    return { message: stored, created, room: created ? room : undefined };
+  }
+
+  async typing(actor: Actor, roomToken: string | undefined): Promise<Room> {
+    const room = await this.rooms.activeRoom(actor, roomToken);
+    await this.gate.consume(actor, 'typing');
+    return room;
+  }
+
+  async markRead(actor: Actor, payload: ReadPayload): Promise<ReadResult> {
+    const room = await this.rooms.memberRoom(actor, payload.roomToken);
+    const message = await this.messages.findInRoom(room._id, payload.messageId);
+    if (!message) throw new ParleyError('not_found', `No message "${payload.messageId}" in this room.`);
+    await this.gate.consume(actor, 'other');
+    const advanced = await this.reads.markRead(room._id, actor.userId, message._id);
+    return { room, advanced, dt: new Date(this.clock.now()).toISOString() };
+  }
+
+  async sync(actor: Actor, payload: SyncPayload): Promise<{ messages: Message[]; hasMore: boolean }> {
+    const roomIds =
+      payload.roomToken !== undefined
+        ? [(await this.rooms.memberRoom(actor, payload.roomToken))._id]
+        : await this.messages.roomIdsOf(actor.namespace, actor.userId);
+    await this.gate.consume(actor, 'other');
+    const rows = await this.messages.afterInRooms(roomIds, payload.since ?? '', this.syncPageSize + 1);
+    const hasMore = rows.length > this.syncPageSize;
+    return { messages: hasMore ? rows.slice(0, this.syncPageSize) : rows, hasMore };
+  }
+}

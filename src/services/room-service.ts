@@ -1,0 +1,143 @@
+import {
+  ParleyError,
+  type AcceptRoomPayload,
+  type Actor,
+  type JoinRoomPayload,
+  type Room,
+} from '../protocol/index.js';
+import type { RoomListing, RoomRepository } from '../store/chat-store.js';
+import type { IdGenerator } from './ids.js';
+import type { Clock } from './clock.js';
+import type { RateGate } from './rate-gate.js';
+
+export interface RoomLimits {
+  maxRoomsPerUser: number;
+}
+
+export interface JoinResult {
+  room: Room;
+  /** False when the room already existed (idempotent join): nobody is notified again. */
+  created: boolean;
+  counterpart: string;
+}
+
+export interface AcceptResult {
+  room: Room;
+  /** False when the room was already active: nobody is notified again. */
+  changed: boolean;
+}
+
+export function counterpartOf(room: Room, userId: string): string {
+  return room.customerID === userId ? room.vendorID : room.customerID;
+}
+
+export function isMember(room: Room, userId: string): boolean {
+  return room.customerID === userId || room.vendorID === userId;
+}
+
+/** Rooms: creation, acceptance, and finding the room an event is about (SPEC §4, §6). */
+export class RoomService {
+  constructor(
+    private readonly rooms: RoomRepository,
+    private readonly ids: IdGenerator,
+    private readonly clock: Clock,
+    private readonly gate: RateGate,
+    private readonly limits: RoomLimits,
+  ) {}
+
+  async join(actor: Actor, payload: JoinRoomPayload): Promise<JoinResult> {
+    const { customerID, vendorID, roomToken } = payload;
+    if (actor.userId !== customerID && actor.userId !== vendorID) {
+      throw new ParleyError('forbidden', 'You can only create a room where you are the customerID or the vendorID.');
+    }
+    const counterpart = actor.userId === customerID ? vendorID : customerID;
+    const existing = await this.rooms.findByToken(actor.namespace, roomToken);
+    if (existing) return { room: this.sameRoomOrTaken(existing, payload), created: false, counterpart };
+
+    await this.gate.consume(actor, 'joinRoom');
+    if ((await this.rooms.countForUser(actor.namespace, actor.userId)) >= this.limits.maxRoomsPerUser) {
+      throw new ParleyError('rate_limited', `You already have ${this.limits.maxRoomsPerUser} rooms, the most allowed.`);
+    }
+    const id = this.ids.next();
+    const candidate: Room = {
+      _id: id,
+      roomID: payload.roomId ?? payload.roomID ?? roomToken,
+      roomToken,
+      customerID,
+      vendorID,
+      createdBy: actor.userId,
+      status: 'pending',
+      createdAt: new Date(this.clock.now()).toISOString(),
+    };
+    const stored = await this.rooms.insert(actor.namespace, candidate);
+    if (stored._id !== id) return { room: this.sameRoomOrTaken(stored, payload), created: false, counterpart };
+    return { room: stored, created: true, counterpart };
+  }
+
+  private sameRoomOrTaken(room: Room, payload: JoinRoomPayload): Room {
+    if (room.customerID === payload.customerID && room.vendorID === payload.vendorID) return room;
+    throw new ParleyError('room_token_taken', `roomToken "${payload.roomToken}" already names a room of another pair.`);
+  }
+
+  async accept(actor: Actor, payload: AcceptRoomPayload): Promise<AcceptResult> {
+    const named = [payload.customerID, payload.vendorID].filter((id): id is string => id !== undefined);
+    if (named.length > 0 && !named.includes(actor.userId)) {
+      throw new ParleyError('forbidden', 'You can only accept a room where you are the customerID or the vendorID.');
+    }
+    const room = await this.rooms.findByToken(actor.namespace, payload.roomToken);
+    if (!room) throw notFound(payload.roomToken);
+    if (!isMember(room, actor.userId)) throw new ParleyError('forbidden', 'You are not a member of this room.');
+    if (
+      (payload.customerID !== undefined && payload.customerID !== room.customerID) ||
+      (payload.vendorID !== undefined && payload.vendorID !== room.vendorID)
+    ) {
+      throw new ParleyError('forbidden', 'customerID/vendorID do not match the members of this room.');
+    }
+    if (room.createdBy === actor.userId) {
+      throw new ParleyError('forbidden', 'Only the member who did not create the room can accept it.');
+    }
+    if (room.status === 'active') return { room, changed: false };
+    await this.gate.consume(actor, 'other');
+    const changed = await this.rooms.activate(room._id);
+    return { room: { ...room, status: 'active' }, changed };
+  }
+
+  /** The room an event names, checked for membership; any status. */
+  async memberRoom(actor: Actor, roomToken: string): Promise<Room> {
+    const room = await this.rooms.findByToken(actor.namespace, roomToken);
+    if (!room) throw notFound(roomToken);
+    if (!isMember(room, actor.userId)) throw new ParleyError('forbidden', 'You are not a member of this room.');
+    return room;
+  }
+
+  /** The active room for `message`/`typing`: named by token, or the caller's only active room. */
+  async activeRoom(actor: Actor, roomToken: string | undefined): Promise<Room> {
+    if (roomToken === undefined) {
+      const active = await this.rooms.activeForUser(actor.namespace, actor.userId, 2);
+      if (active.length !== 1) {
+        throw new ParleyError(
+          'room_required',
+          `Name the room with roomToken: you have ${active.length === 0 ? 'no' : 'more than one'} active room.`,
+        );
+      }
+      return active[0]!;
+    }
+    const room = await this.memberRoom(actor, roomToken);
+    if (room.status !== 'active') {
+      throw new ParleyError('room_not_active', 'The room is pending: the other member has not accepted it yet.');
+    }
+    return room;
+  }
+
+  list(actor: Actor): Promise<RoomListing[]> {
+    return this.rooms.listForUser(actor.namespace, actor.userId, this.limits.maxRoomsPerUser);
+  }
+
+  counterparts(actor: Pick<Actor, 'namespace' | 'userId'>): Promise<string[]> {
+    return this.rooms.counterpartsOf(actor.namespace, actor.userId);
+  }
+}
+
+export function notFound(roomToken: string): ParleyError {
+  return new ParleyError('not_found', `No room has roomToken "${roomToken}" in this namespace.`);
+}

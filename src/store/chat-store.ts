@@ -1,0 +1,67 @@
+import type { Message, Room } from '../protocol/index.js';
+
+/** A room as listed for one user, before presence is added. */
+export interface RoomListing extends Room {
+  lastMessage: Message | null;
+  unread: number;
+}
+
+export interface RoomRepository {
+  findByToken(namespace: string, roomToken: string): Promise<Room | undefined>;
+  /** Inserts the room; if its token is already taken, returns the room that holds it instead. */
+  insert(namespace: string, room: Room): Promise<Room>;
+  /** pending → active; true only for the call that changed it. */
+  activate(roomId: string): Promise<boolean>;
+  listForUser(namespace: string, userId: string, limit: number): Promise<RoomListing[]>;
+  countForUser(namespace: string, userId: string): Promise<number>;
+  /** Up to `limit` active rooms of the user (enough to tell "exactly one"). */
+  activeForUser(namespace: string, userId: string, limit: number): Promise<Room[]>;
+  /** Everyone who shares a room (pending or active) with the user. */
+  counterpartsOf(namespace: string, userId: string): Promise<string[]>;
+}
+
+export interface StoredMessage extends Message {
+  namespace: string;
+}
+
+export interface MessageRepository {
+  /**
+   * Stores the batch in one transaction, in order. A message whose (namespace, senderId, clientMsgId)
+   * is already stored is not stored again: its slot in the result holds the original.
+   */
+  insertBatch(messages: StoredMessage[]): Promise<Message[]>;
+  findByClientMsgId(namespace: string, senderId: string, clientMsgId: string): Promise<Message | undefined>;
+  findInRoom(roomId: string, messageId: string): Promise<Message | undefined>;
+  countInRoom(roomId: string): Promise<number>;
+  /** Newest first, skipping `offset`. */
+  pageInRoom(roomId: string, offset: number, limit: number): Promise<Message[]>;
+  /** Newest first, ids < before. */
+  beforeInRoom(roomId: string, before: string, limit: number): Promise<Message[]>;
+  /** Oldest first, ids > after. */
+  afterInRoom(roomId: string, after: string, limit: number): Promise<Message[]>;
+  /** Oldest first: messages after `since` in the given rooms. */
+  afterInRooms(roomIds: readonly string[], since: string, limit: number): Promise<Message[]>;
+  /** Ids of every room of the user in the namespace. */
+  roomIdsOf(namespace: string, userId: string): Promise<string[]>;
+}
+
+export interface ReadRepository {
+  /** Moves the user's read mark forward to messageId; false when it was already there or beyond. */
+  markRead(roomId: string, userId: string, messageId: string): Promise<boolean>;
+}
+
+export interface LastSeenRepository {
+  setLastSeen(namespace: string, userId: string, at: string): Promise<void>;
+  lastSeen(namespace: string, userIds: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** The one storage interface: SQLite and PostgreSQL both implement it. */
+export interface ChatStore {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly rooms: RoomRepository;
+  readonly messages: MessageRepository;
+  readonly reads: ReadRepository;
+  readonly lastSeen: LastSeenRepository;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

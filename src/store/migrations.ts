@@ -1,0 +1,70 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+// Migrations live in code so the one binary carries its schema; names sort in apply order.
+const migrations: Record<string, Migration> = {
+  '0001_init': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('rooms')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('room_token', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('customer_id', 'text', (c) => c.notNull())
+        .addColumn('vendor_id', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('activity', 'text', (c) => c.notNull())
+        .addColumn('last_message_id', 'text')
+        .addUniqueConstraint('rooms_namespace_token', ['namespace', 'room_token'])
+        .execute();
+      await db.schema.createIndex('rooms_customer').on('rooms').columns(['namespace', 'customer_id']).execute();
+      await db.schema.createIndex('rooms_vendor').on('rooms').columns(['namespace', 'vendor_id']).execute();
+
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('room_token', 'text', (c) => c.notNull())
+        .addColumn('sender_id', 'text', (c) => c.notNull())
+        .addColumn('receiver_id', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('message_type', 'text', (c) => c.notNull())
+        .addColumn('client_msg_id', 'text')
+        .addColumn('dt', 'text', (c) => c.notNull())
+        // NULLs are distinct in unique indexes (SQLite and PostgreSQL), so only given ids are unique.
+        .addUniqueConstraint('messages_client_msg_id', ['namespace', 'sender_id', 'client_msg_id'])
+        .execute();
+      await db.schema.createIndex('messages_room_id').on('messages').columns(['room_id', 'id']).execute();
+
+      await db.schema
+        .createTable('room_reads')
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('last_read_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('room_reads_pk', ['room_id', 'user_id'])
+        .execute();
+
+      await db.schema
+        .createTable('user_seen')
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('last_seen', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('user_seen_pk', ['namespace', 'user_id'])
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema up to date. On PostgreSQL Kysely holds an advisory lock, so nodes may start together. */
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${String(error)}`, { cause: error });
+  }
+}

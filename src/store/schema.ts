@@ -1,0 +1,48 @@
+import type { MessageType, RoomStatus } from '../protocol/index.js';
+
+export interface RoomsTable {
+  id: string;
+  namespace: string;
+  room_token: string;
+  room_id: string;
+  customer_id: string;
+  vendor_id: string;
+  created_by: string;
+  status: RoomStatus;
+  created_at: string;
+  /** The latest message's dt, or created_at: the "most recently active" sort key. */
+  activity: string;
+  last_message_id: string | null;
+}
+
+export interface MessagesTable {
+  id: string;
+  namespace: string;
+  room_id: string;
+  room_token: string;
+  sender_id: string;
+  receiver_id: string;
+  body: string;
+  message_type: MessageType;
+  client_msg_id: string | null;
+  dt: string;
+}
+
+export interface RoomReadsTable {
+  room_id: string;
+  user_id: string;
+  last_read_id: string;
+}
+
+export interface UserSeenTable {
+  namespace: string;
+  user_id: string;
+  last_seen: string;
+}
+
+export interface Database {
+  rooms: RoomsTable;
+  messages: MessagesTable;
+  room_reads: RoomReadsTable;
+  user_seen: UserSeenTable;
+}

@@ -1,0 +1,155 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import {
+  ClientEvent,
+  ParleyError,
+  PrivateNotice,
+  ServerEvent,
+  toParleyError,
+  type Actor,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '../../protocol/index.js';
+import type { Authenticator } from '../../auth/authenticator.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import { chatHandlers, type ChatServices } from './chat-handlers.js';
+import { EventBinder, InFlight } from './event-binder.js';
+import { Notifier, userRoom, type ParleyNamespace } from './notifier.js';
+
+export interface SocketServerOptions {
+  namespaces: readonly string[];
+  maxHttpBufferSize: number;
+  maxSocketsPerUser: number;
+  recoveryWindowMs: number;
+  corsOrigins: readonly string[];
+}
+
+export interface SocketDeps {
+  services: ChatServices;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  log: Logger;
+}
+
+interface SlimRequest {
+  headers: Record<string, unknown>;
+  url?: string;
+  _query?: Record<string, unknown>;
+  connection?: { encrypted?: boolean };
+}
+
+type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { actor: Actor }>;
+
+/** Socket.IO on the shared HTTP server: namespaces, handshake auth, per-socket lifecycle. */
+export class SocketServer {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  readonly inFlight = new InFlight();
+  private readonly binder: EventBinder;
+  private readonly notifiers = new Map<string, Notifier>();
+  /** Presence updates of disconnected sockets still being written; close() waits for them. */
+  private readonly pendingPresence = new Set<Promise<void>>();
+
+  constructor(httpServer: HttpServer, private readonly options: SocketServerOptions, private readonly deps: SocketDeps) {
+    this.io = new Server(httpServer, {
+      maxHttpBufferSize: options.maxHttpBufferSize,
+      serveClient: false,
+      cors: options.corsOrigins.length > 0 ? { origin: [...options.corsOrigins] } : undefined,
+      ...(options.recoveryWindowMs > 0
+        ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: true } }
+        : {}),
+    });
+    // Keep only what handshakes read from the upgrade request (the tuning guide's memory advice,
+    // without breaking a second namespace multiplexed on the same connection).
+    this.io.engine.on('connection', (raw: { request: SlimRequest }) => {
+      const { headers, url, _query, connection } = raw.request;
+      raw.request = { headers, url, _query, connection: { encrypted: Boolean(connection?.encrypted) } };
+    });
+    this.binder = new EventBinder(deps.metrics, this.inFlight, deps.log);
+    for (const name of options.namespaces) this.setUpNamespace(this.io.of(`/${name}`) as ParleyNamespace, name);
+  }
+
+  notifier(namespace: string): Notifier | undefined {
+    return this.notifiers.get(namespace);
+  }
+
+  private setUpNamespace(nsp: ParleyNamespace, namespace: string): void {
+    const notifier = new Notifier(nsp);
+    this.notifiers.set(namespace, notifier);
+    nsp.use((socket, next) => {
+      this.authenticate(socket as ParleySocket, namespace).then(
+        () => next(),
+        (err: unknown) => {
+          const error = toParleyError(err);
+          this.deps.metrics.errors.inc({ code: error.code });
+          next(Object.assign(new Error(error.message), { data: error.toBody() }));
+        },
+      );
+    });
+    nsp.on('connection', (socket) => this.onConnection(socket as ParleySocket, notifier));
+  }
+
+  private async authenticate(socket: ParleySocket, namespace: string): Promise<void> {
+    const { auth, query } = socket.handshake;
+    const userId = await this.deps.authenticator.fromHandshake({ auth, query: query as Record<string, unknown> });
+    const { presence } = this.deps.services;
+    if ((await presence.socketCount(namespace, userId)) >= this.options.maxSocketsPerUser) {
+      throw new ParleyError('rate_limited', `Too many connections: at most ${this.options.maxSocketsPerUser} sockets per user.`);
+    }
+    socket.data.actor = { namespace, userId, socketId: socket.id };
+  }
+
+  private onConnection(socket: ParleySocket, notifier: Notifier): void {
+    // After a recovered reconnection the socket id is the same but data may be restored; rebuild it.
+    const actor: Actor = { ...socket.data.actor, socketId: socket.id };
+    socket.data.actor = actor;
+    void socket.join(userRoom(actor.userId));
+    const handlers = chatHandlers(actor, this.deps.services, notifier);
+    for (const event of Object.values(ClientEvent)) this.binder.bind(socket, event, handlers[event]);
+    this.binder.rejectUnknown(socket);
+    this.deps.metrics.sockets.inc({ namespace: actor.namespace });
+
+    const ready = this.greet(socket, actor, notifier);
+    socket.on('disconnect', () => {
+      this.deps.metrics.sockets.dec({ namespace: actor.namespace });
+      const done = ready
+        .then(() => this.deps.services.presence.disconnect(actor))
+        .then((change) => {
+          if (change.changed) notifier.presence(actor.userId, 'offline', change.counterparts);
+        })
+        .catch((err: unknown) => this.deps.log.error({ err }, 'presence update on disconnect failed'))
+        .finally(() => this.pendingPresence.delete(done));
+      this.pendingPresence.add(done);
+    });
+  }
+
+  /** Registers presence, sends the room list and online counterparts, tells counterparts. */
+  private async greet(socket: ParleySocket, actor: Actor, notifier: Notifier): Promise<void> {
+    const { presence } = this.deps.services;
+    try {
+      const change = await presence.connect(actor);
+      const [rooms, users] = await Promise.all([presence.roomSummaries(actor), presence.onlineCounterparts(actor)]);
+      socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: true, data: { rooms } });
+      socket.emit(ServerEvent.Private, { event: PrivateNotice.ListOnlineUser, success: true, data: { users } });
+      if (change.changed) notifier.presence(actor.userId, 'online', change.counterparts);
+    } catch (err) {
+      this.deps.log.error({ err }, 'greeting a new socket failed');
+      socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: false, error: toParleyError(err).toBody() });
+    }
+  }
+
+  /** Shutdown, step 1: refuse new events and wait (bounded) until the ones being handled are acked. */
+  async drain(timeoutMs: number): Promise<void> {
+    this.inFlight.draining = true;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.inFlight.idle(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Shutdown, step 2: disconnect every local socket and stop the engine. */
+  async close(): Promise<void> {
+    this.io.local.disconnectSockets(true);
+    this.io.engine.close();
+    await Promise.allSettled([...this.pendingPresence]);
+  }
+}

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
+import { createApp, type AppOptions, type ParleyApp } from '../../src/app.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { TestClient } from './client.js';
+
+export interface TestApp {
+  app: ParleyApp;
+  url: string;
+  port: number;
+  dbPath: string;
+  /** Connects (trusted mode) as `userId` and waits for the connection. */
+  connect(userId: string, namespace?: string, key?: 'customerID' | 'vendorID' | 'userId'): Promise<TestClient>;
+  open(namespace: string, opts: { query?: Record<string, string>; auth?: Record<string, unknown> }): TestClient;
+  close(): Promise<void>;
+}
+
+const generous = { points: 100_000, durationSeconds: 1 };
+
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * A real app on 127.0.0.1 port 0 with a fresh SQLite file (unless databaseUrl is given), closed with its
+ * clients when the test finishes. Rate limits are generous unless the test sets them.
+ */
+export async function createTestApp(
+  overrides: Partial<ConfigInput> = {},
+  options: Omit<AppOptions, 'config' | 'overrides'> & { dbPath?: string } = {},
+): Promise<TestApp> {
+  const dbPath = options.dbPath ?? join(tempDir(), 'parley.db');
+  const app = await createApp({
+    env: {},
+    ...options,
+    overrides: {
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      databaseUrl: `sqlite:${dbPath}`,
+      rateLimits: { message: generous, typing: generous, joinRoom: generous, other: generous, history: generous },
+      ...overrides,
+    },
+  });
+  const { port, url } = await app.start();
+  const clients: TestClient[] = [];
+  let closed = false;
+  const testApp: TestApp = {
+    app,
+    url,
+    port,
+    dbPath,
+    open(namespace, opts) {
+      const client = TestClient.open(url, namespace, opts);
+      clients.push(client);
+      return client;
+    },
+    connect(userId, namespace = 'customer', key = 'userId') {
+      return testApp.open(namespace, { query: { [key]: userId } }).connected();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const c of clients) c.close();
+      await app.close();
+    },
+  };
+  onTestFinished(() => testApp.close());
+  return testApp;
+}
+
+/** customer `c` opens a room with vendor `v` and `v` accepts it; returns the active room. */
+export async function activeRoom(customer: TestClient, vendor: TestClient, c: string, v: string, roomToken: string) {
+  const joined = await customer.request('join-room', { customerID: c, vendorID: v, roomToken });
+  if (!joined.success) throw new Error(`join-room failed: ${JSON.stringify(joined)}`);
+  const accepted = await vendor.request('accept-room', { customerID: c, vendorID: v, roomToken });
+  if (!accepted.success) throw new Error(`accept-room failed: ${JSON.stringify(accepted)}`);
+  return accepted.data.room;
+}
