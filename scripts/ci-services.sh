@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Starts the services the integration tests need, on loopback only:
+#   redis-server   127.0.0.1:6379 (daemonized, no persistence)
+#   PostgreSQL 15  127.0.0.1:5432, role `parley` (password `parley`, CREATEDB so tests can make
+#                  throwaway databases) owning database `parley`.
+# Usage:  eval "$(bash scripts/ci-services.sh)"
+# Only the `export …` lines go to stdout; every other line goes to stderr. Idempotent: whatever is
+# already installed, running or created is left as it is. Needs root (or passwordless sudo).
+set -euo pipefail
+
+# Keep stdout for the export lines only: fd 3 is the real stdout, everything else goes to stderr.
+exec 3>&1 1>&2
+
+readonly HOST=127.0.0.1
+readonly REDIS_PORT=6379
+readonly PG_PORT=5432
+readonly PG_VERSION=15
+readonly WAIT_SECONDS=${CI_SERVICES_WAIT_SECONDS:-60}
+readonly STATE_DIR=${CI_SERVICES_DIR:-${TMPDIR:-/tmp}/parley-ci-services}
+readonly PG_FALLBACK_DIR="$STATE_DIR/pg"
+
+log() { printf '[ci-services] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then "$@"; else sudo -n "$@"; fi
+}
+
+as_postgres() {
+  if [[ $(id -un) == postgres ]]; then "$@"
+  elif [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"
+  else sudo -n -u postgres -- "$@"; fi
+}
+
+pg_bin() { printf '/usr/lib/postgresql/%s/bin/%s' "$PG_VERSION" "$1"; }
+
+# ---------------------------------------------------------------- install
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null && [[ -x $(pg_bin initdb) ]]; then
+  log "redis-server and PostgreSQL $PG_VERSION already installed"
+else
+  log "installing postgresql and redis-server with apt-get"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql redis-server
+  [[ -x $(pg_bin initdb) ]] || die "PostgreSQL $PG_VERSION binaries not found in $(dirname "$(pg_bin initdb)")"
+fi
+as_root mkdir -p "$STATE_DIR"
+
+# ---------------------------------------------------------------- redis
+redis_up() { [[ $(redis-cli -h "$HOST" -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
+
+if redis_up; then
+  log "redis already answering on $HOST:$REDIS_PORT"
+else
+  log "starting redis-server on $HOST:$REDIS_PORT"
+  as_root redis-server --bind "$HOST" --port "$REDIS_PORT" --daemonize yes \
+    --save '' --appendonly no --dir "$STATE_DIR" \
+    --pidfile "$STATE_DIR/redis.pid" --logfile "$STATE_DIR/redis.log"
+fi
+
+# ---------------------------------------------------------------- postgres
+pg_up() { "$(pg_bin pg_isready)" -q -h "$HOST" -p "$PG_PORT"; }
+PG_SOCKET_DIR=/var/run/postgresql
+
+if pg_up; then
+  log "PostgreSQL already accepting connections on $HOST:$PG_PORT"
+  [[ -S $PG_FALLBACK_DIR/.s.PGSQL.$PG_PORT ]] && PG_SOCKET_DIR=$PG_FALLBACK_DIR
+elif command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}' | grep -qx "$PG_VERSION/main"; then
+  log "starting Debian cluster $PG_VERSION/main"
+  as_root pg_ctlcluster "$PG_VERSION" main start
+else
+  PG_SOCKET_DIR=$PG_FALLBACK_DIR
+  as_root mkdir -p "$PG_FALLBACK_DIR"
+  as_root chown postgres:postgres "$PG_FALLBACK_DIR"
+  as_root chmod 700 "$PG_FALLBACK_DIR"
+  if [[ ! -f $PG_FALLBACK_DIR/data/PG_VERSION ]]; then
+    log "initdb in $PG_FALLBACK_DIR/data"
+    as_postgres "$(pg_bin initdb)" -D "$PG_FALLBACK_DIR/data" -U postgres -E UTF8 \
+      --auth-local=peer --auth-host=scram-sha-256 >&2
+  fi
+  log "starting PostgreSQL from $PG_FALLBACK_DIR/data"
+  as_postgres "$(pg_bin pg_ctl)" -D "$PG_FALLBACK_DIR/data" -l "$PG_FALLBACK_DIR/postgres.log" -w -t "$WAIT_SECONDS" \
+    -o "-c listen_addresses=$HOST -p $PG_PORT -c unix_socket_directories=$PG_FALLBACK_DIR" start >&2
+fi
+
+# ---------------------------------------------------------------- wait (bounded)
+deadline=$((SECONDS + WAIT_SECONDS))
+until redis_up && pg_up; do
+  if ((SECONDS >= deadline)); then
+    redis_up || log "redis is not answering on $HOST:$REDIS_PORT"
+    pg_up || log "PostgreSQL is not accepting connections on $HOST:$PG_PORT"
+    die "services not ready after ${WAIT_SECONDS}s"
+  fi
+  sleep 0.5
+done
+log "redis and PostgreSQL are up"
+
+# ---------------------------------------------------------------- role and database
+psql_admin() {
+  as_postgres "$(pg_bin psql)" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d postgres \
+    -v ON_ERROR_STOP=1 -qAt "$@"
+}
+
+psql_admin <<'SQL'
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'parley') THEN
+    CREATE ROLE parley LOGIN CREATEDB PASSWORD 'parley';
+  ELSE
+    ALTER ROLE parley LOGIN CREATEDB PASSWORD 'parley';
+  END IF;
+END
+$$;
+SQL
+if [[ $(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'parley'") != 1 ]]; then
+  log "creating database parley"
+  psql_admin -c 'CREATE DATABASE parley OWNER parley'
+fi
+
+# Prove the URL the tests will use works (TCP + password auth).
+PGPASSWORD=parley "$(pg_bin psql)" -h "$HOST" -p "$PG_PORT" -U parley -d parley -qAt -c 'SELECT 1' >/dev/null ||
+  die "cannot log in as parley@$HOST:$PG_PORT/parley"
+log "role and database parley ready"
+
+printf 'export TEST_DATABASE_URL=postgres://parley:parley@%s:%s/parley\n' "$HOST" "$PG_PORT" >&3
+printf 'export TEST_REDIS_URL=redis://%s:%s\n' "$HOST" "$REDIS_PORT" >&3

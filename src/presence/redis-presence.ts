@@ -1,0 +1,291 @@
+/**
+ * Presence shared by every node through Redis.
+ *
+ * Layout (P = keyPrefix, default `parley:{presence}:`; the hash tag keeps every key in one cluster slot):
+ *   P u:["<ns>","<user>"]  HASH  one field `<instance>\0<socketId>` per socket of the user, on any node
+ *   P node:<instance>      SET   this instance's sockets, as `<user key>\0<socketId>`
+ *   P hb:<instance>        STRING heartbeat, PX = ttl
+ *   P nodes                SET   instances that may hold sockets
+ *   P sweep-lock           STRING the instance sweeping right now, PX = period
+ * `<instance>` is `<nodeId>:<random>`, so a restarted process never adopts its predecessor's sockets.
+ * Every change is one Lua script, so `add`/`remove` from racing nodes see exactly one first/last socket,
+ * and a sweep and an `add`/`remove` never interleave. Scripts go out as EVAL (not EVALSHA, whose NOSCRIPT
+ * retry could reorder them): on the one connection Redis runs them in the order they were issued.
+ *
+ * Timers (period = ttlSeconds / 3): each instance refreshes its heartbeat every period and, every period,
+ * tries the sweep lock; the holder drops every instance whose heartbeat key has expired and calls the
+ * `onExpired` handlers for each user who thereby lost their last socket (once per user, on that node).
+ *
+ * EXPIRY BOUND: when a node dies (SIGKILL) at time T, its last heartbeat was at H ≤ T, so its key
+ * expires at H + ttl ≤ T + ttl; the next sweep attempt of any survivor comes at most one period later,
+ * and the lock is then free (a lock left by the dead node expires by T + period, before its heartbeat
+ * does, since H > T − period). So the handlers run within **ttlSeconds + ttlSeconds / 3 = 4/3 × ttl**
+ * after the death (40 s for the default ttl of 30 s), plus one Redis round trip — as long as one
+ * survivor is running and reaching Redis. Conversely a node is never swept while it heartbeats: a gap of
+ * up to 2/3 × ttl (event-loop stall, Redis blip) is harmless.
+ *
+ * Self-healing: each heartbeat compares the size of this instance's Redis set with the sockets it holds
+ * locally. If they differ (this node was swept after a stall longer than the ttl, or Redis lost its data)
+ * the instance re-registers its live sockets and drops stale ones. Users dropped that way fire
+ * `onExpired`; users restored that way do not fire anything (their counterparts saw them go offline
+ * and will see them online on their next `list-online-user`).
+ *
+ * The Redis client is the caller's: it must be a plain (non-subscriber) connection without ioredis'
+ * own `keyPrefix`, and `close()` does not quit it. Errors in timers are logged, never thrown;
+ * method calls reject when Redis does (the caller answers `internal`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { PresenceRegistry } from './presence-registry.js';
+
+export interface RedisPresenceOptions {
+  nodeId: string;
+  ttlSeconds: number;
+  keyPrefix?: string;
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+type ExpiredHandler = (namespace: string, userId: string) => void;
+
+// Drops one socket (`member` of instance `inst`); returns the user key when that was the user's last socket.
+const UNLINK = `
+local function unlink(inst, member)
+  local sep = string.find(member, '\\0', 1, true)
+  local userKey = string.sub(member, 1, sep - 1)
+  if redis.call('HDEL', userKey, inst .. '\\0' .. string.sub(member, sep + 1)) == 1
+    and redis.call('EXISTS', userKey) == 0 then return userKey end
+  return false
+end
+`;
+
+// KEYS: user, node, hb, nodes. ARGV: field, member, ttlMs, instance.
+const ADD = `
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3], 'NX')
+redis.call('SADD', KEYS[4], ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[2])
+if redis.call('HSET', KEYS[1], ARGV[1], '1') == 1 and redis.call('HLEN', KEYS[1]) == 1 then return 1 end
+return 0`;
+
+// KEYS: user, node. ARGV: field, member.
+const REMOVE = `
+redis.call('SREM', KEYS[2], ARGV[2])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 and redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+return 0`;
+
+// KEYS: hb, nodes, node. ARGV: ttlMs, instance. Returns how many sockets Redis holds for the instance.
+const HEARTBEAT = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+return redis.call('SCARD', KEYS[3])`;
+
+// KEYS: node, hb, nodes. ARGV: ttlMs, instance, member... Makes Redis hold exactly these sockets.
+const RESYNC = `${UNLINK}
+local inst, want, expired = ARGV[2], {}, {}
+for i = 3, #ARGV do want[ARGV[i]] = true end
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if not want[m] then
+    redis.call('SREM', KEYS[1], m)
+    local k = unlink(inst, m)
+    if k then expired[#expired + 1] = k end
+  end
+end
+for m in pairs(want) do
+  local sep = string.find(m, '\\0', 1, true)
+  redis.call('HSET', string.sub(m, 1, sep - 1), inst .. '\\0' .. string.sub(m, sep + 1), '1')
+  redis.call('SADD', KEYS[1], m)
+end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+redis.call('SADD', KEYS[3], inst)
+return expired`;
+
+// KEYS: node, hb, nodes. ARGV: instance. Graceful removal of every socket of the instance.
+const CLOSE = `${UNLINK}
+local expired = {}
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local k = unlink(ARGV[1], m)
+  if k then expired[#expired + 1] = k end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return expired`;
+
+// KEYS: nodes. ARGV: prefix, budget. Drops up to `budget` sockets of instances without a heartbeat.
+const SWEEP = `${UNLINK}
+local expired, budget = {}, tonumber(ARGV[2])
+for _, inst in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. 'hb:' .. inst) == 0 then
+    local nodeKey = ARGV[1] .. 'node:' .. inst
+    local members = redis.call('SPOP', nodeKey, budget)
+    for _, m in ipairs(members) do
+      local k = unlink(inst, m)
+      if k then expired[#expired + 1] = k end
+    end
+    budget = budget - #members
+    if redis.call('EXISTS', nodeKey) == 0 then redis.call('SREM', KEYS[1], inst) end
+    if budget <= 0 then return {1, expired} end
+  end
+end
+return {0, expired}`;
+
+// KEYS: lock. ARGV: instance.
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+const SWEEP_BUDGET = 1000;
+
+export class RedisPresence implements PresenceRegistry {
+  private readonly prefix: string;
+  private readonly instance: string;
+  private readonly ttlMs: number;
+  private readonly periodMs: number;
+  private readonly logger: { warn(obj: object, msg?: string): void };
+  /** This instance's sockets (Redis set members), updated in the same tick as the command is issued. */
+  private readonly local = new Set<string>();
+  private readonly handlers: ExpiredHandler[] = [];
+  private readonly timers: NodeJS.Timeout[];
+  private readonly running = new Map<string, Promise<void>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisPresenceOptions,
+  ) {
+    if (!(options.ttlSeconds > 0)) throw new Error('RedisPresence: ttlSeconds must be a positive number');
+    if (!options.nodeId) throw new Error('RedisPresence: nodeId is required');
+    if (redis.options.keyPrefix) {
+      throw new Error('RedisPresence: use its keyPrefix option, not the ioredis keyPrefix (Lua builds keys)');
+    }
+    this.prefix = options.keyPrefix ?? 'parley:{presence}:';
+    this.instance = `${options.nodeId}:${randomBytes(6).toString('hex')}`;
+    this.ttlMs = Math.round(options.ttlSeconds * 1000);
+    this.periodMs = Math.max(1, Math.floor(this.ttlMs / 3));
+    this.logger = options.logger ?? { warn: (obj, msg) => console.warn(msg ?? 'redis presence', obj) };
+    this.timers = [
+      setInterval(() => this.tick(() => this.heartbeat(), 'heartbeat'), this.periodMs),
+      setInterval(() => this.tick(() => this.sweep(), 'sweep'), this.periodMs),
+    ];
+    for (const timer of this.timers) timer.unref();
+    this.tick(() => this.heartbeat(), 'heartbeat');
+  }
+
+  async add(namespace: string, userId: string, socketId: string): Promise<boolean> {
+    if (this.closing) throw new Error('presence registry is closed');
+    const { user, field, member } = this.keys(namespace, userId, socketId);
+    this.local.add(member);
+    const keys = [user, this.nodeKey(), this.hbKey(), this.nodesKey()];
+    return (await this.redis.eval(ADD, 4, ...keys, field, member, this.ttlMs, this.instance)) === 1;
+  }
+
+  async remove(namespace: string, userId: string, socketId: string): Promise<boolean> {
+    if (this.closing) return false;
+    const { user, field, member } = this.keys(namespace, userId, socketId);
+    this.local.delete(member);
+    return (await this.redis.eval(REMOVE, 2, user, this.nodeKey(), field, member)) === 1;
+  }
+
+  async onlineAmong(namespace: string, userIds: readonly string[]): Promise<Set<string>> {
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return new Set();
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.exists(this.userKey(namespace, id));
+    const results = (await pipeline.exec()) ?? [];
+    const online = new Set<string>();
+    results.forEach(([err, exists], i) => {
+      if (err) throw err;
+      if (exists === 1) online.add(ids[i]!);
+    });
+    return online;
+  }
+
+  async socketCount(namespace: string, userId: string): Promise<number> {
+    return this.redis.hlen(this.userKey(namespace, userId));
+  }
+
+  onExpired(handler: ExpiredHandler): void {
+    this.handlers.push(handler);
+  }
+
+  /** Stops the timers and removes this node's sockets; `onExpired` fires here for users left with none. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const timer of this.timers) clearInterval(timer);
+      await Promise.all(this.running.values());
+      this.local.clear();
+      const expired = await this.redis.eval(CLOSE, 3, this.nodeKey(), this.hbKey(), this.nodesKey(), this.instance);
+      this.notify(expired);
+    })();
+    return this.closing;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const expected = this.local.size;
+    const count = await this.redis.eval(HEARTBEAT, 3, this.hbKey(), this.nodesKey(), this.nodeKey(), this.ttlMs, this.instance);
+    if (count === expected) return;
+    // Snapshot and command in one tick: adds/removes issued later reach Redis after this script.
+    const members = [...this.local];
+    const expired = await this.redis.eval(RESYNC, 3, [this.nodeKey(), this.hbKey(), this.nodesKey(), String(this.ttlMs), this.instance, ...members]);
+    this.logger.warn(
+      { instance: this.instance, inRedis: count, local: members.length },
+      'presence: this node’s sockets were missing from Redis (swept after a stall, or Redis lost data); re-registered them',
+    );
+    this.notify(expired);
+  }
+
+  private async sweep(): Promise<void> {
+    const lock = `${this.prefix}sweep-lock`;
+    if ((await this.redis.set(lock, this.instance, 'PX', this.periodMs, 'NX')) !== 'OK') return;
+    try {
+      for (;;) {
+        const [more, expired] = (await this.redis.eval(SWEEP, 1, this.nodesKey(), this.prefix, SWEEP_BUDGET)) as [number, string[]];
+        this.notify(expired);
+        if (more !== 1) break;
+      }
+    } finally {
+      await this.redis.eval(UNLOCK, 1, lock, this.instance);
+    }
+  }
+
+  /** Runs a timer job unless the previous run of it is still going; a failure (Redis down) is logged. */
+  private tick(job: () => Promise<void>, name: string): void {
+    if (this.running.has(name) || this.closing) return;
+    const run = job()
+      .catch((err: unknown) => this.logger.warn({ err, instance: this.instance }, `presence ${name} failed`))
+      .finally(() => this.running.delete(name));
+    this.running.set(name, run);
+  }
+
+  private notify(expired: unknown): void {
+    if (!Array.isArray(expired)) return;
+    for (const key of expired as string[]) {
+      const [namespace, userId] = JSON.parse(key.slice(this.prefix.length + 2)) as [string, string];
+      for (const handler of this.handlers) {
+        try {
+          const result: unknown = handler(namespace, userId);
+          if (result instanceof Promise) result.catch((err: unknown) => this.logger.warn({ err }, 'presence onExpired handler failed'));
+        } catch (err) {
+          this.logger.warn({ err }, 'presence onExpired handler failed');
+        }
+      }
+    }
+  }
+
+  private keys(namespace: string, userId: string, socketId: string) {
+    const user = this.userKey(namespace, userId);
+    return { user, field: `${this.instance}\0${socketId}`, member: `${user}\0${socketId}` };
+  }
+
+  private userKey(namespace: string, userId: string): string {
+    return `${this.prefix}u:${JSON.stringify([namespace, userId])}`;
+  }
+
+  private nodeKey(): string {
+    return `${this.prefix}node:${this.instance}`;
+  }
+
+  private hbKey(): string {
+    return `${this.prefix}hb:${this.instance}`;
+  }
+
+  private nodesKey(): string {
+    return `${this.prefix}nodes`;
+  }
+}
