@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
@@ -17,7 +17,7 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<ChatStore> {
   const store = options.databaseUrl.startsWith('sqlite:') ? openSqlite(options) : openPostgres(options.databaseUrl);
   try {
-    await migrateToLatest(store.db);
+    await store.migrate();
   } catch (err) {
     await store.store.close().catch(() => {});
     throw err;
@@ -32,8 +32,64 @@ function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${sqliteSynchronous}`);
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, store: new KyselyStore('sqlite', db) };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
+  const migrate = async () => {
+    await beginImmediate(database);
+    try {
+      await migrateToLatest(db);
+      database.exec('COMMIT');
+    } catch (err) {
+      if (database.inTransaction) database.exec('ROLLBACK');
+      throw err;
+    }
+  };
+  return { migrate, store: new KyselyStore('sqlite', db) };
+}
+
+const LOCK_WAIT_MS = 15_000;
+
+/** BEGIN IMMEDIATE without blocking the event loop (another app in this process may hold the lock). */
+async function beginImmediate(database: SQLite.Database): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  database.pragma('busy_timeout = 0');
+  try {
+    for (;;) {
+      try {
+        database.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+  } finally {
+    database.pragma('busy_timeout = 5000');
+  }
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; preparing is a large share of a small query's cost in
+ * better-sqlite3, and Parley's hot queries repeat, so keep the most recent statements (LRU).
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql);
+      } else {
+        stmt = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+  };
 }
 
 function openPostgres(url: string) {
@@ -41,5 +97,6 @@ function openPostgres(url: string) {
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, store: new KyselyStore('postgres', db) };
+  // Kysely holds a PostgreSQL advisory lock while migrating, so nodes may start together.
+  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db) };
 }
