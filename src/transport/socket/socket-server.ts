@@ -151,5 +151,7 @@ export class SocketServer {
     this.io.local.disconnectSockets(true);
     this.io.engine.close();
     await Promise.allSettled([...this.pendingPresence]);
+    // Cross-node adapters hold Redis connections and polling loops of their own.
+    await Promise.allSettled(this.options.namespaces.map(async (name) => this.io.of(`/${name}`).adapter.close()));
   }
 }
