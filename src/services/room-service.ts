@@ -35,8 +35,16 @@ export function isMember(room: Room, userId: string): boolean {
   return room.customerID === userId || room.vendorID === userId;
 }
 
+const ACTIVE_CACHE_SIZE = 10_000;
+
 /** Rooms: creation, acceptance, and finding the room an event is about (SPEC §4, §6). */
 export class RoomService {
+  /**
+   * Active rooms by namespace + token. Safe without invalidation: rooms are never deleted, their
+   * members never change, and `active` is final — so every node may cache them on its own.
+   */
+  private readonly activeCache = new Map<string, Room>();
+
   constructor(
     private readonly rooms: RoomRepository,
     private readonly ids: IdGenerator,
@@ -99,12 +107,14 @@ export class RoomService {
     if (room.status === 'active') return { room, changed: false };
     await this.gate.consume(actor, 'other');
     const changed = await this.rooms.activate(room._id);
-    return { room: { ...room, status: 'active' }, changed };
+    const active: Room = { ...room, status: 'active' };
+    this.remember(actor.namespace, active);
+    return { room: active, changed };
   }
 
   /** The room an event names, checked for membership; any status. */
   async memberRoom(actor: Actor, roomToken: string): Promise<Room> {
-    const room = await this.rooms.findByToken(actor.namespace, roomToken);
+    const room = await this.findByToken(actor.namespace, roomToken);
     if (!room) throw notFound(roomToken);
     if (!isMember(room, actor.userId)) throw new ParleyError('forbidden', 'You are not a member of this room.');
     return room;
@@ -127,6 +137,19 @@ export class RoomService {
       throw new ParleyError('room_not_active', 'The room is pending: the other member has not accepted it yet.');
     }
     return room;
+  }
+
+  private async findByToken(namespace: string, roomToken: string): Promise<Room | undefined> {
+    const cached = this.activeCache.get(`${namespace}\u0000${roomToken}`);
+    if (cached) return cached;
+    const room = await this.rooms.findByToken(namespace, roomToken);
+    if (room?.status === 'active') this.remember(namespace, room);
+    return room;
+  }
+
+  private remember(namespace: string, room: Room): void {
+    if (this.activeCache.size >= ACTIVE_CACHE_SIZE) this.activeCache.delete(this.activeCache.keys().next().value!);
+    this.activeCache.set(`${namespace}\u0000${room.roomToken}`, room);
   }
 
   list(actor: Actor): Promise<RoomListing[]> {
