@@ -44,6 +44,7 @@ function createAuthenticator(config: Config): Authenticator {
   return new JwtAuthenticator({
     ...(config.jwtSecret ? { secret: config.jwtSecret } : {}),
     ...(config.jwtPublicKey ? { publicKey: config.jwtPublicKey } : {}),
+    ...(config.jwtJwksFile ? { jwksFile: config.jwtJwksFile } : {}),
     ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
     clockToleranceSeconds: config.jwtClockToleranceSeconds,

@@ -1,6 +1,6 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, type JWTVerifyOptions } from 'jose';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { ParleyError, USER_ID_PATTERN } from '../protocol/index.js';
+import { loadKeyRing, type JwtAlgorithm, type KeyRing, type KeySources } from './jwt-keys.js';
 
 export interface HandshakeInput {
   auth: Record<string, unknown>;
@@ -40,33 +40,25 @@ export class TrustedAuthenticator implements Authenticator {
   }
 }
 
-export interface JwtOptions {
-  secret?: string;
-  publicKey?: string;
+export interface JwtOptions extends KeySources {
   issuer?: string;
   audience?: string;
   clockToleranceSeconds: number;
 }
 
+/** Longest token accepted; anything longer is refused before parsing. */
+const MAX_TOKEN_LENGTH = 8192;
+const BEARER = /^bearer\s+/i;
+
 export class JwtAuthenticator implements Authenticator {
   readonly mode = 'jwt';
-  private readonly key: Uint8Array | KeyObject;
+  private readonly keys: KeyRing;
   private readonly verifyOptions: JWTVerifyOptions;
 
   constructor(options: JwtOptions) {
-    let algorithms: string[];
-    if (options.secret) {
-      this.key = new TextEncoder().encode(options.secret);
-      algorithms = ['HS256'];
-    } else if (options.publicKey) {
-      const key = createPublicKey(options.publicKey);
-      this.key = key;
-      algorithms = key.asymmetricKeyType === 'ec' ? ['ES256'] : ['RS256'];
-    } else {
-      throw new Error('jwt mode needs a secret or a public key');
-    }
+    this.keys = loadKeyRing(options);
     this.verifyOptions = {
-      algorithms,
+      algorithms: [...this.keys.keys()],
       clockTolerance: options.clockToleranceSeconds,
       ...(options.issuer ? { issuer: options.issuer } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
@@ -82,18 +74,25 @@ export class JwtAuthenticator implements Authenticator {
   }
 
   private async verify(raw: unknown): Promise<string> {
-    if (typeof raw !== 'string' || raw.length === 0 || raw.length > 8192) throw unauthorized();
-    const token = raw.startsWith('Bearer ') ? raw.slice('Bearer '.length).trim() : raw.trim();
+    if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) throw unauthorized();
+    const token = raw.trim().replace(BEARER, '');
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, this.key, this.verifyOptions);
-      const sub = typeof payload.sub === 'number' ? String(payload.sub) : payload.sub;
-      if (typeof sub !== 'string' || !USER_ID_PATTERN.test(sub)) throw unauthorized();
-      return sub;
-    } catch (err) {
-      if (err instanceof ParleyError || err instanceof joseErrors.JOSEError) throw unauthorized();
+      ({ payload } = await jwtVerify(token, this.keyFor, this.verifyOptions));
+    } catch {
+      // Which check failed stays on the server: telling the caller helps only an attacker.
       throw unauthorized();
     }
+    const sub = typeof payload.sub === 'number' ? String(payload.sub) : payload.sub;
+    if (typeof sub !== 'string' || !USER_ID_PATTERN.test(sub)) throw unauthorized();
+    return sub;
   }
+
+  private readonly keyFor: JWTVerifyGetKey = (header, token) => {
+    const key = this.keys.get(header.alg as JwtAlgorithm);
+    if (key === undefined) throw unauthorized();
+    return typeof key === 'function' ? key(header, token) : key;
+  };
 }
 
 function unauthorized(): ParleyError {

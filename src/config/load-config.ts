@@ -32,6 +32,7 @@ const envOverrides: Record<string, [keyof ConfigInput, (key: string, value: stri
   AUTH_MODE: ['authMode', (_k, v) => v],
   JWT_SECRET: ['jwtSecret', (_k, v) => v],
   JWT_PUBLIC_KEY: ['jwtPublicKey', (_k, v) => v.replace(/\\n/g, '\n')],
+  JWT_JWKS_FILE: ['jwtJwksFile', (_k, v) => v],
   JWT_ISSUER: ['jwtIssuer', (_k, v) => v],
   JWT_AUDIENCE: ['jwtAudience', (_k, v) => v],
   NAMESPACES: ['namespaces', (_k, v) => list(v)],
@@ -94,8 +95,10 @@ export function validateConfig(input: Record<string, unknown>): Config {
     throw new ConfigError(`config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const config = result.data;
-  if (config.authMode === 'jwt' && !config.jwtSecret && !config.jwtPublicKey) {
-    throw new ConfigError('config: authMode is "jwt" but neither jwtSecret (JWT_SECRET) nor jwtPublicKey (JWT_PUBLIC_KEY) is set');
+  if (config.authMode === 'jwt' && !config.jwtSecret && !config.jwtPublicKey && !config.jwtJwksFile) {
+    throw new ConfigError(
+      'config: authMode is "jwt" but neither jwtSecret (JWT_SECRET), jwtPublicKey (JWT_PUBLIC_KEY) nor jwtJwksFile (JWT_JWKS_FILE) is set',
+    );
   }
   return deepFreeze(config);
 }

@@ -23,6 +23,8 @@ export const configSchema = z.object({
   authMode: z.enum(['trusted', 'jwt']).default('trusted'),
   jwtSecret: z.string().min(1).optional(),
   jwtPublicKey: z.string().min(1).optional(),
+  /** Path of a JSON Web Key Set file (RS256/ES256 keys, chosen by `kid`). */
+  jwtJwksFile: z.string().min(1).optional(),
   jwtIssuer: z.string().min(1).optional(),
   jwtAudience: z.string().min(1).optional(),
   jwtClockToleranceSeconds: z.number().min(0).default(30),

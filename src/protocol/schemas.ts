@@ -123,6 +123,10 @@ export function describeIssues(error: z.ZodError): string {
 
 /** Parses a client payload or throws `invalid_payload` with a sentence naming the bad field. */
 export function parsePayload<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  // zod takes any non-array object as an object, so a binary attachment (Buffer) would pass as `{}`.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    throw new ParleyError('invalid_payload', `Invalid ${what}: payload: expected a JSON object, received binary data.`);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ParleyError('invalid_payload', `Invalid ${what}: ${describeIssues(result.error)}.`);
