@@ -1,0 +1,177 @@
+import { io } from 'socket.io-client';
+import { ClientEvent, ServerEvent, type ClientEventName, type PrivateNoticeName } from '../protocol/events.js';
+import { ParleyError } from '../protocol/errors.js';
+import { closedError, emitOnce, newClientMsgId, toParleyError, unwrap, whenConnected } from './acks.js';
+import { fetchHistory } from './history.js';
+import type {
+  ConnectionState,
+  CursorHistory,
+  DataOf,
+  HistoryCursorQuery,
+  HistoryPageQuery,
+  NoticeOf,
+  PagedHistory,
+  ParleyClientOptions,
+  ParleySocket,
+  PayloadOf,
+  ServerEventName,
+  ServerPayloadOf,
+} from './types.js';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_SEND_ATTEMPTS = 3;
+
+/** A typed Parley client for one user in one namespace. Every call resolves with its ack's `data`. */
+export class ParleyClient {
+  readonly socket: ParleySocket;
+  readonly namespace: string;
+  private readonly closed = new AbortController();
+  private readonly ackTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  private readonly maxSendAttempts: number;
+
+  constructor(private readonly options: ParleyClientOptions) {
+    this.namespace = options.namespace;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxSendAttempts = Math.max(1, options.maxSendAttempts ?? DEFAULT_SEND_ATTEMPTS);
+    const identity = options.token !== undefined ? { auth: { token: options.token } } : { query: { userId: options.userId } };
+    // forceNew: the user id travels with the engine connection, so clients must not share one.
+    this.socket = io(`${baseUrl(options.url)}/${options.namespace}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      ...identity,
+      ...options.socketOptions,
+    });
+  }
+
+  /** Resolves once connected; rejects with the server's ParleyError when the connection is refused. */
+  ready(): Promise<void> {
+    return whenConnected(this.socket, this.connectTimeoutMs, this.closed.signal);
+  }
+
+  joinRoom(payload: PayloadOf<typeof ClientEvent.JoinRoom>): Promise<DataOf<typeof ClientEvent.JoinRoom>> {
+    return this.request(ClientEvent.JoinRoom, payload);
+  }
+
+  acceptRoom(payload: PayloadOf<typeof ClientEvent.AcceptRoom>): Promise<DataOf<typeof ClientEvent.AcceptRoom>> {
+    return this.request(ClientEvent.AcceptRoom, payload);
+  }
+
+  typing(payload: PayloadOf<typeof ClientEvent.Typing> = {}): Promise<DataOf<typeof ClientEvent.Typing>> {
+    return this.request(ClientEvent.Typing, payload);
+  }
+
+  markRead(payload: PayloadOf<typeof ClientEvent.Read>): Promise<DataOf<typeof ClientEvent.Read>> {
+    return this.request(ClientEvent.Read, payload);
+  }
+
+  sync(payload: PayloadOf<typeof ClientEvent.Sync> = {}): Promise<DataOf<typeof ClientEvent.Sync>> {
+    return this.request(ClientEvent.Sync, payload);
+  }
+
+  /**
+   * Sends a message. Without a clientMsgId one is made, so when the ack is lost (a reconnect, a timeout)
+   * the same message is sent again, at most `maxSendAttempts` times, and the server stores it once.
+   */
+  async send(payload: PayloadOf<typeof ClientEvent.Message>): Promise<DataOf<typeof ClientEvent.Message>> {
+    const message = { ...payload, clientMsgId: payload.clientMsgId ?? newClientMsgId() };
+    let reason = 'no attempt';
+    for (let attempt = 1; attempt <= this.maxSendAttempts; attempt += 1) {
+      const waiting = this.connection();
+      if (waiting) await waiting;
+      const outcome = await emitOnce(this.socket, ClientEvent.Message, message, this.ackTimeoutMs);
+      if (outcome.delivered) return unwrap(outcome.response) as DataOf<typeof ClientEvent.Message>;
+      reason = outcome.reason;
+    }
+    if (this.closed.signal.aborted) throw closedError();
+    throw new ParleyError(
+      'internal',
+      `No acknowledgement for message ${message.clientMsgId} after ${this.maxSendAttempts} attempts (${reason}).`,
+    );
+  }
+
+  /** Chat history over HTTP: `page`/`limit`, or a `before`/`after` cursor (newest first either way). */
+  history(query: HistoryPageQuery): Promise<PagedHistory>;
+  history(query: HistoryCursorQuery): Promise<CursorHistory>;
+  history(query: HistoryPageQuery | HistoryCursorQuery): Promise<PagedHistory | CursorHistory> {
+    return fetchHistory(
+      {
+        url: baseUrl(this.options.url),
+        namespace: this.namespace,
+        token: this.options.token,
+        fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
+      },
+      query,
+    );
+  }
+
+  /** Listens to a server event; returns the function that stops listening. */
+  on<E extends ServerEventName>(event: E, handler: (payload: ServerPayloadOf<E>) => void): () => void {
+    const listener = handler as (...args: unknown[]) => void;
+    const untyped = this.socket as unknown as { on(ev: string, l: typeof listener): void; off(ev: string, l: typeof listener): void };
+    untyped.on(event, listener);
+    return () => untyped.off(event, listener);
+  }
+
+  /** Listens to one kind of successful `private` notice (list-room, list-online-user, online, offline). */
+  onNotice<N extends PrivateNoticeName>(notice: N, handler: (payload: NoticeOf<N>) => void): () => void {
+    return this.on(ServerEvent.Private, (payload) => {
+      if (payload.success && payload.event === notice) handler(payload as unknown as NoticeOf<N>);
+    });
+  }
+
+  /** Failures the server reported on `private` (events sent without an ack, a failed greeting). */
+  onFailure(handler: (event: string, error: ParleyError) => void): () => void {
+    return this.on(ServerEvent.Private, (payload) => {
+      if (!payload.success) handler(payload.event, toParleyError(payload.error));
+    });
+  }
+
+  /** Connection changes: connected (again), disconnected (socket.io-client retries), refused (final). */
+  onConnection(handler: (state: ConnectionState) => void): () => void {
+    const onConnect = () => handler({ status: 'connected', recovered: this.socket.recovered });
+    const onDisconnect = (reason: string) => handler({ status: 'disconnected', reason });
+    const onError = (err: Error & { data?: unknown }) => {
+      if (this.socket.active) return handler({ status: 'disconnected', reason: err.message });
+      const { code, message } = toParleyError(err.data, err.message);
+      handler({ status: 'refused', code, message });
+    };
+    this.socket.on('connect', onConnect);
+    this.socket.on('disconnect', onDisconnect);
+    this.socket.on('connect_error', onError);
+    return () => {
+      this.socket.off('connect', onConnect);
+      this.socket.off('disconnect', onDisconnect);
+      this.socket.off('connect_error', onError);
+    };
+  }
+
+  /** Disconnects for good; calls still waiting reject with a ParleyError. */
+  close(): void {
+    this.closed.abort();
+    this.socket.disconnect();
+  }
+
+  /** Settled already when connected, so a call made while connected hits the wire in the same tick. */
+  private connection(): Promise<void> | undefined {
+    if (this.socket.connected && !this.closed.signal.aborted) return undefined;
+    return whenConnected(this.socket, this.connectTimeoutMs, this.closed.signal);
+  }
+
+  private async request<E extends ClientEventName>(event: E, payload: PayloadOf<E>): Promise<DataOf<E>> {
+    const waiting = this.connection();
+    if (waiting) await waiting;
+    const outcome = await emitOnce(this.socket, event, payload, this.ackTimeoutMs);
+    if (!outcome.delivered) throw new ParleyError('internal', `No acknowledgement for "${event}" (${outcome.reason}).`);
+    return unwrap(outcome.response) as DataOf<E>;
+  }
+}
+
+function baseUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  return new ParleyClient(options);
+}
