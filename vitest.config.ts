@@ -1,11 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+/** The core protocol suites, run a second time against PostgreSQL when TEST_DATABASE_URL is set. */
+const coreOnPostgres = ['connect', 'rooms', 'messages', 'presence', 'errors', 'history', 'restart'].map(
+  (name) => `test/${name}.test.ts`,
+);
+const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
+
+const warned = globalThis as { parleyPgSkipWarned?: boolean };
+// Vitest evaluates this file more than once per run; one notice is enough.
+if (!postgresUrl && !warned.parleyPgSkipWarned) {
+  warned.parleyPgSkipWarned = true;
+  console.warn(
+    '[vitest] project "postgres" skipped: TEST_DATABASE_URL is not set, so the core protocol suites run on SQLite only. ' +
+      'Start the services with `eval "$(bash scripts/ci-services.sh)"` to run them on PostgreSQL too.',
+  );
+}
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      ...(postgresUrl
+        ? [{ extends: true, test: { name: 'postgres', include: coreOnPostgres, env: { PARLEY_TEST_DATABASE: 'postgres' } } }]
+        : []),
+    ],
   },
 });

@@ -5,6 +5,7 @@ import { onTestFinished } from 'vitest';
 import { createApp, type AppOptions, type ParleyApp } from '../../src/app.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { TestClient } from './client.js';
+import { createTempPgDatabase, databaseUrl, type TempDatabase } from './services.js';
 
 export interface TestApp {
   app: ParleyApp;
@@ -25,9 +26,32 @@ export function tempDir(): string {
   return dir;
 }
 
+/** `PARLEY_TEST_DATABASE=postgres`: the test apps store in PostgreSQL (TEST_DATABASE_URL) instead of SQLite. */
+const onPostgres = process.env.PARLEY_TEST_DATABASE === 'postgres';
+/** dbPath → the temp PostgreSQL database standing for it, so reopening the same path reopens the same data. */
+const pgDatabases = new Map<string, Promise<TempDatabase>>();
+
+async function storageUrl(dbPath: string): Promise<string> {
+  if (!onPostgres) return `sqlite:${dbPath}`;
+  let database = pgDatabases.get(dbPath);
+  if (!database) {
+    const adminUrl = databaseUrl();
+    if (!adminUrl) throw new Error('PARLEY_TEST_DATABASE=postgres needs TEST_DATABASE_URL');
+    const created = (database = createTempPgDatabase(adminUrl));
+    pgDatabases.set(dbPath, created);
+    // Registered before the app's own close: finish hooks run last-in first-out, so this drop runs after it.
+    onTestFinished(async () => {
+      pgDatabases.delete(dbPath);
+      await (await created).drop();
+    });
+  }
+  return (await database).url;
+}
+
 /**
- * A real app on 127.0.0.1 port 0 with a fresh SQLite file (unless databaseUrl is given), closed with its
- * clients when the test finishes. Rate limits are generous unless the test sets them.
+ * A real app on 127.0.0.1 port 0 with a fresh SQLite file (or, with PARLEY_TEST_DATABASE=postgres, a fresh
+ * PostgreSQL database; unless databaseUrl is given), closed with its clients when the test finishes.
+ * Rate limits are generous unless the test sets them.
  */
 export async function createTestApp(
   overrides: Partial<ConfigInput> = {},
@@ -41,7 +65,7 @@ export async function createTestApp(
       port: 0,
       host: '127.0.0.1',
       logLevel: 'silent',
-      databaseUrl: `sqlite:${dbPath}`,
+      databaseUrl: overrides.databaseUrl ?? (await storageUrl(dbPath)),
       rateLimits: { message: generous, typing: generous, joinRoom: generous, other: generous, history: generous },
       ...overrides,
     },
