@@ -25,7 +25,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
       ...(postgresUrl
-        ? [{ extends: true, test: { name: 'postgres', include: coreOnPostgres, env: { PARLEY_TEST_DATABASE: 'postgres' } } }]
+        ? [{ extends: true as const, test: { name: 'postgres', include: coreOnPostgres, env: { PARLEY_TEST_DATABASE: 'postgres' } } }]
         : []),
     ],
   },
