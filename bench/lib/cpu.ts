@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { readCpuMs } from './proc.js';
+
+/** Busy CPU time of the whole machine (all cores, everything but idle and iowait), in ms. */
+async function machineBusyMs(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? '';
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0);
+  return (busy * 1000) / 100;
+}
+
+async function pidsCpuMs(pids: number[]): Promise<number> {
+  const each = await Promise.all(pids.map((p) => readCpuMs(p).catch(() => 0)));
+  return each.reduce((a, b) => a + b, 0);
+}
+
+export interface CpuShares {
+  /** Cores used by the server process. */
+  server: number;
+  /** Cores used by everything that is neither the server nor the bench's own processes. */
+  foreign: number;
+}
+
+/**
+ * Measures CPU use over an interval: the server's, and the "foreign" load from other processes on
+ * the machine (a shared machine makes figures noisy; steps with foreign load are flagged).
+ */
+export async function cpuMeter(serverPid: number, ownPids: number[]): Promise<() => Promise<CpuShares>> {
+  const t0 = performance.now();
+  const [m0, s0, o0] = await Promise.all([machineBusyMs(), readCpuMs(serverPid), pidsCpuMs(ownPids)]);
+  return async () => {
+    const wall = Math.max(1, performance.now() - t0);
+    const [m1, s1, o1] = await Promise.all([machineBusyMs(), readCpuMs(serverPid).catch(() => s0), pidsCpuMs(ownPids)]);
+    const server = (s1 - s0) / wall;
+    const foreign = Math.max(0, (m1 - m0 - (s1 - s0) - (o1 - o0)) / wall);
+    return { server: round(server), foreign: round(foreign) };
+  };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * Waits (up to maxMs, in 500 ms measuring windows) until processes other than ours use less than
+ * `limit` cores. Returns the last foreign load seen. The bench shares its machine; this avoids
+ * measuring during someone else's build.
+ */
+export async function waitQuiet(serverPid: number, ownPids: number[], limit: number, maxMs: number): Promise<number> {
+  let foreign = Infinity;
+  for (let waited = 0; waited < maxMs && foreign > limit; waited += 500) {
+    const meter = await cpuMeter(serverPid, ownPids);
+    await new Promise((r) => setTimeout(r, 500)); // the measuring window itself
+    foreign = (await meter()).foreign;
+  }
+  return foreign;
+}

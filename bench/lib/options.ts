@@ -1,0 +1,109 @@
+/** Sizes and durations of one bench run; `full` targets ~20 min, `quick` < 3 min, `smoke` seconds. */
+export interface Mode {
+  name: 'full' | 'quick' | 'smoke';
+  idleCounts: number[];
+  idleGenerators: number;
+  rooms: number;
+  warmupMs: number;
+  stepMs: number;
+  drainMs: number;
+  startRate: number;
+  stepFactor: number;
+  maxSteps: number;
+  latencyRates: number[];
+  latencyMs: number;
+  historyMessages: number;
+  historyRooms: number;
+  historyMs: number;
+  historyRate: number;
+  durabilityRate: number;
+  durabilityMs: number;
+  storageMs: number;
+}
+
+const full: Mode = {
+  name: 'full',
+  idleCounts: [0, 5000, 10000, 15000],
+  idleGenerators: 3,
+  rooms: 100,
+  warmupMs: 4000,
+  stepMs: 6000,
+  drainMs: 3000,
+  startRate: 500,
+  stepFactor: 1.25,
+  maxSteps: 16,
+  latencyRates: [500, 1000, 2000, 5000],
+  latencyMs: 15000,
+  historyMessages: 1_000_000,
+  historyRooms: 10_000,
+  historyMs: 15000,
+  historyRate: 1000,
+  durabilityRate: 1000,
+  durabilityMs: 10000,
+  storageMs: 5000,
+};
+
+const quick: Mode = {
+  ...full,
+  name: 'quick',
+  idleCounts: [0, 1000, 2000, 3000],
+  idleGenerators: 1,
+  rooms: 50,
+  warmupMs: 2500,
+  stepMs: 2500,
+  drainMs: 2000,
+  stepFactor: 1.4,
+  maxSteps: 9,
+  latencyRates: [500, 1000, 2000],
+  latencyMs: 3000,
+  historyMessages: 100_000,
+  historyRooms: 1_000,
+  historyMs: 3000,
+  historyRate: 500,
+  durabilityRate: 500,
+  durabilityMs: 4000,
+  storageMs: 2000,
+};
+
+const smoke: Mode = {
+  ...quick,
+  name: 'smoke',
+  idleCounts: [0, 10, 20],
+  rooms: 4,
+  warmupMs: 300,
+  stepMs: 800,
+  drainMs: 1000,
+  startRate: 100,
+  stepFactor: 2,
+  maxSteps: 2,
+  latencyRates: [100],
+  latencyMs: 800,
+  historyMessages: 2_000,
+  historyRooms: 20,
+  historyMs: 800,
+  historyRate: 100,
+  durabilityRate: 100,
+  durabilityMs: 1500,
+  storageMs: 300,
+};
+
+export interface Options {
+  mode: Mode;
+  profile: boolean;
+  outDir: string;
+  /** PostgreSQL URL for the Parley-on-PostgreSQL target (from TEST_DATABASE_URL). */
+  pgUrl: string | undefined;
+  /** Only these parts (b1, b2, parley, history, durability); all when empty. */
+  only: Set<string>;
+}
+
+export function parseArgs(argv: string[], defaultOut: string): Options {
+  const has = (flag: string) => argv.includes(flag);
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const mode = has('--smoke') ? smoke : has('--quick') ? quick : full;
+  const only = new Set((value('--only') ?? '').split(',').filter(Boolean));
+  return { mode, profile: has('--profile'), outDir: value('--out') ?? defaultOut, pgUrl: process.env.TEST_DATABASE_URL || undefined, only };
+}

@@ -1,0 +1,92 @@
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { freePort, pinned, readRss, spawn, stopProcess, waitForLine } from './proc.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const preload = fileURLToPath(new URL('./mem-preload.ts', import.meta.url));
+
+export interface ServerSpec {
+  /** Label in reports, e.g. `b1`, `parley-sqlite`. */
+  name: string;
+  /** Entry file relative to the repo root. */
+  entry: string;
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  port?: number;
+}
+
+export interface Memory {
+  rss: number;
+  heapUsed: number;
+}
+
+export interface Server {
+  name: string;
+  pid: number;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  /** Memory after a forced full GC: VmRSS from /proc and V8 heap used. */
+  memory(): Promise<Memory>;
+  /** Last lines the process printed (for error messages). */
+  tail(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a server pinned to the server core and waits until it answers GET /readyz. */
+export async function startServer(spec: ServerSpec, core: number): Promise<Server> {
+  const port = spec.port ?? (await freePort());
+  const args = [process.execPath, '--expose-gc', '--import', 'tsx', '--import', preload, ...(spec.nodeArgs ?? []), spec.entry];
+  const [cmd, argv] = pinned(core, args);
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...spec.env };
+  const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean));
+    if (lines.length > 40) lines.splice(0, lines.length - 40);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const server: Server = {
+    name: spec.name,
+    pid: child.pid ?? -1,
+    port,
+    url,
+    child,
+    tail: () => lines.join('\n'),
+    memory: () => memory(child),
+    stop: (signal = 'SIGTERM') => stopProcess(child, signal, 15_000),
+  };
+  try {
+    await waitReady(child, url, 60_000);
+  } catch (err) {
+    await server.stop('SIGKILL');
+    throw new Error(`${spec.name} did not start: ${(err as Error).message}\n${server.tail()}`);
+  }
+  return server;
+}
+
+async function waitReady(child: ChildProcess, url: string, timeoutMs: number): Promise<void> {
+  await waitForLine(child, /listening on/, timeoutMs);
+  await pollReady(url, child, 10_000);
+}
+
+/** After `listening on`: GET /readyz until 200 (storage may still be warming up); bounded retries. */
+async function pollReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; Date.now() < deadline && attempt < 100; attempt++) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error('process exited');
+    const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`GET /readyz not 200 within ${timeoutMs} ms`);
+}
+
+async function memory(child: ChildProcess): Promise<Memory> {
+  const line = waitForLine(child, /^BENCH_MEM /, 15_000);
+  child.kill('SIGUSR2');
+  const parsed = JSON.parse((await line).slice('BENCH_MEM '.length)) as { heapUsed: number };
+  return { rss: await readRss(child.pid ?? -1), heapUsed: parsed.heapUsed };
+}
