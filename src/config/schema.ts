@@ -20,6 +20,8 @@ export const configSchema = z.object({
   /** SQLite `synchronous` in WAL mode: NORMAL survives a process kill, FULL also power loss. */
   sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  /** Prefix of every Redis key and channel Parley uses, so several deployments can share one Redis. */
+  redisKeyPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'is 1–64 characters from [A-Za-z0-9_.:-]').default('parley:'),
   authMode: z.enum(['trusted', 'jwt']).default('trusted'),
   jwtSecret: z.string().min(1).optional(),
   jwtPublicKey: z.string().min(1).optional(),

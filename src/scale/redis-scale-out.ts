@@ -1,32 +1,91 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisPresence } from '../presence/redis-presence.js';
 import type { ScaleOut } from './scale-out.js';
 
+export interface RedisScaleOutOptions {
+  nodeId: string;
+  ttlSeconds: number;
+  /** Prefix of every key and channel (config `redisKeyPrefix`). */
+  keyPrefix: string;
+  log: Logger;
+}
+
+const PING_TIMEOUT_MS = 2000;
+
 /**
- * Many nodes: the Redis streams adapter (it survives Redis blips and supports connection state
- * recovery) carries broadcasts; presence counts live in Redis.
+ * During an outage a command waits in ioredis' offline queue for at most two reconnection attempts, and
+ * attempts are at most a second apart: a blip of a second or two loses nothing, and a longer outage turns
+ * into errors (→ `internal`) within about two seconds instead of hanging.
  */
-export async function createRedisScaleOut(
-  url: string,
-  options: { nodeId: string; ttlSeconds: number; log: Logger },
-): Promise<ScaleOut> {
+const connectionOptions: RedisOptions = {
+  maxRetriesPerRequest: 2,
+  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  connectTimeout: 5000,
+};
+
+/** Logs the moment a connection is lost and the moment it is back, not every failed reconnection attempt. */
+function watch(client: Redis, name: string, log: Logger): void {
+  let lost = false;
+  client.on('error', (err: Error) => {
+    if (lost) return;
+    lost = true;
+    log.warn({ err: err.message, connection: name }, 'redis unreachable; reconnecting');
+  });
+  client.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    log.warn({ connection: name }, 'redis reachable again');
+  });
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Many nodes: the Redis streams adapter carries broadcasts (it survives Redis blips and supports
+ * connection state recovery, see docs/scaling.md); presence counts live in Redis.
+ * Two connections of our own: presence and health on one, the adapter's publishing on the other (the
+ * adapter opens two more: one reading the stream, one subscribed for its request/response traffic).
+ */
+export async function createRedisScaleOut(url: string, options: RedisScaleOutOptions): Promise<ScaleOut> {
   const log = options.log.child({ module: 'redis' });
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
+  const redis = new Redis(url, { ...connectionOptions, lazyConnect: true });
+  watch(redis, 'presence', log);
   await redis.connect();
-  const presence = new RedisPresence(redis, { nodeId: options.nodeId, ttlSeconds: options.ttlSeconds, logger: log });
+  const presence = new RedisPresence(redis, {
+    nodeId: options.nodeId,
+    ttlSeconds: options.ttlSeconds,
+    keyPrefix: `${options.keyPrefix}{presence}:`,
+    logger: log,
+  });
+  // Not lazy: the adapter then never calls connect() on its copies, whose rejection nothing would catch.
+  const publisher = redis.duplicate({ lazyConnect: false });
+  watch(publisher, 'adapter', log);
   return {
     presence,
     attach: (io) => {
-      io.adapter(createAdapter(redis));
+      io.adapter(
+        createAdapter(publisher, {
+          streamName: `${options.keyPrefix}stream`,
+          sessionKeyPrefix: `${options.keyPrefix}session:`,
+          channelPrefix: `${options.keyPrefix}sio`,
+        }),
+      );
     },
     ping: async () => {
-      await redis.ping();
+      if (redis.status !== 'ready' || publisher.status !== 'ready') throw new Error('redis is unreachable');
+      await withTimeout(redis.ping(), PING_TIMEOUT_MS, 'redis ping');
     },
     close: async () => {
       await presence.close().catch((err: unknown) => log.warn({ err }, 'presence cleanup failed'));
+      publisher.disconnect();
       redis.disconnect();
     },
   };

@@ -19,5 +19,10 @@ export async function createScaleOut(config: Config, nodeId: string, log: Logger
     return { presence, attach: () => {}, ping: async () => {}, close: () => presence.close() };
   }
   const { createRedisScaleOut } = await import('./redis-scale-out.js');
-  return createRedisScaleOut(config.redisUrl, { nodeId, ttlSeconds: config.presenceTtlSeconds, log });
+  return createRedisScaleOut(config.redisUrl, {
+    nodeId,
+    ttlSeconds: config.presenceTtlSeconds,
+    keyPrefix: config.redisKeyPrefix,
+    log,
+  });
 }

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 function env(name: string): string | undefined {
@@ -69,4 +70,19 @@ export function createTempSqliteDatabase(): TempDatabase {
     url: `sqlite:${join(dir, 'parley.db')}`,
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Deletes every key under `prefix` (SCAN, so a shared Redis is not blocked). */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

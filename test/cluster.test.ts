@@ -1,0 +1,254 @@
+/**
+ * Scale-out end to end: three Parley processes sharing one PostgreSQL database and one Redis, clients on
+ * different nodes, then one node SIGKILLed. See docs/scaling.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClient } from './support/client.js';
+import { startNode, type NodeProcess } from './support/node-process.js';
+import { createTempPgDatabase, databaseUrl, deleteRedisKeys, explainSkip, redisUrl, type TempDatabase } from './support/services.js';
+
+const pgAdminUrl = databaseUrl();
+const redis = redisUrl();
+const missing = [!pgAdminUrl && 'TEST_DATABASE_URL', !redis && 'TEST_REDIS_URL'].filter(Boolean).join(' and ');
+if (missing) explainSkip('cluster', missing);
+
+const TTL_SECONDS = 3;
+/** The documented expiry bound of a dead node's users (ttl + ttl/3), plus slack for timers on a busy CI box. */
+const EXPIRY_BOUND_MS = (TTL_SECONDS * 4 * 1000) / 3;
+const SLACK_MS = 2000;
+const NS = 'customer';
+const run = randomBytes(4).toString('hex');
+const C = `cust-${run}`;
+const V = `vend-${run}`;
+const TOKEN = `room-${run}`;
+const generous = { points: 100_000, durationSeconds: 1 };
+
+describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', () => {
+  const prefix = `parley-test-${run}:`;
+  const clients: TestClient[] = [];
+  let nodes: NodeProcess[] = [];
+  let database: TempDatabase | undefined;
+  let dir: string | undefined;
+  let admin: Redis;
+  // The users' sockets as the scenario goes: customer on node 1, vendor devices on nodes 2 and 3.
+  let c: TestClient;
+  let vA: TestClient;
+  let vB: TestClient;
+
+  beforeAll(async () => {
+    admin = new Redis(redis!, { maxRetriesPerRequest: 1 });
+    database = await createTempPgDatabase(pgAdminUrl!);
+    dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'));
+    const configFile = join(dir, 'config.json');
+    const rateLimits = { message: generous, typing: generous, joinRoom: generous, other: generous, history: generous };
+    writeFileSync(configFile, JSON.stringify({ authMode: 'trusted', rateLimits }));
+    const env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      REDIS_URL: redis!,
+      REDIS_KEY_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      PRESENCE_TTL_SECONDS: String(TTL_SECONDS),
+      CONFIG_FILE: configFile,
+    };
+    nodes = await Promise.all(['node1', 'node2', 'node3'].map((name) => startNode(name, env)));
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all(nodes.map((node) => node.stop()));
+    await database?.drop();
+    await deleteRedisKeys(redis!, prefix);
+    admin.disconnect();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  function open(node: NodeProcess, userId: string, role: 'customerID' | 'vendorID'): Promise<TestClient> {
+    const client = TestClient.open(node.url, NS, { query: { [role]: userId } });
+    clients.push(client);
+    return client.connected();
+  }
+
+  async function send(from: TestClient, text: string) {
+    const ack = await from.request('message', { roomToken: TOKEN, message: text });
+    expect(ack.success, JSON.stringify(ack)).toBe(true);
+    return ack.data.message;
+  }
+
+  function deliveredTo(sockets: TestClient[], id: string) {
+    return Promise.all(sockets.map((s) => s.waitFor('message', (m) => m._id === id)));
+  }
+
+  /**
+   * `from` types; once each of `to` has the typing notice, everything `from`'s node broadcast before has
+   * reached `to`'s nodes too (one stream, read in order): lets a test assert that something did NOT arrive.
+   */
+  async function mark(from: TestClient, fromUser: string, to: TestClient[]) {
+    expect((await from.request('typing', { roomToken: TOKEN })).success).toBe(true);
+    await Promise.all(to.map((s) => s.waitFor('typing', (t) => t.userId === fromUser)));
+  }
+
+  const presenceNotices = (s: TestClient, event: 'online' | 'offline', userId: string) =>
+    s.all('private', (p) => p.event === event && p.userId === userId).length;
+
+  async function history(node: NodeProcess): Promise<string[]> {
+    const res = await fetch(`${node.url}/v1/chat/?roomToken=${TOKEN}&namespace=${NS}&limit=20`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: { messages: Array<{ _id: string }> } }).data.messages.map((m) => m._id);
+  }
+
+  it('carries room requests and acceptance between nodes', async () => {
+    const [n1, n2] = nodes as [NodeProcess, NodeProcess];
+    c = await open(n1, C, 'customerID');
+    vA = await open(n2, V, 'vendorID');
+    await Promise.all([c.waitForPrivate('list-room'), vA.waitForPrivate('list-room')]);
+
+    const joined = await c.request('join-room', { customerID: C, vendorID: V, roomToken: TOKEN });
+    expect(joined).toMatchObject({ success: true, data: { room: { roomToken: TOKEN, status: 'pending' } } });
+    await vA.waitFor('join-room', (p) => p.data.room.roomToken === TOKEN);
+    await c.waitForPrivate('online', (p) => p.userId === V);
+    await vA.waitForPrivate('online', (p) => p.userId === C);
+
+    const accepted = await vA.request('accept-room', { customerID: C, vendorID: V, roomToken: TOKEN });
+    expect(accepted.data.room.status).toBe('active');
+    await vA.waitFor('accept-room', (p) => p.data.room.status === 'active');
+    await c.waitFor('joined', (p) => p.data.room.roomToken === TOKEN && p.data.room.status === 'active');
+  });
+
+  it('counts a second device on a third node as the same online user', async () => {
+    vB = await open(nodes[2]!, V, 'vendorID');
+    const list = await vB.waitForPrivate('list-room');
+    expect(list.data.rooms.map((r: { roomToken: string; status: string }) => [r.roomToken, r.status])).toEqual([[TOKEN, 'active']]);
+    expect((await vB.waitForPrivate('list-online-user')).data.users).toEqual([C]);
+    await mark(vB, V, [c]);
+    expect(presenceNotices(c, 'online', V)).toBe(1);
+  });
+
+  it('delivers every message to every socket of both users, whichever node they are on', async () => {
+    const everyone = [c, vA, vB];
+    const fromCustomer = await send(c, 'hello from node 1');
+    await deliveredTo(everyone, fromCustomer._id);
+    const fromVendor = await send(vB, 'hello from node 3');
+    await deliveredTo(everyone, fromVendor._id);
+    expect(fromVendor._id > fromCustomer._id).toBe(true);
+  });
+
+  it('sends typing to the other member’s sockets on other nodes, never back to the typist', async () => {
+    await mark(c, C, [vA, vB]);
+    await c.barrier();
+    expect(c.all('typing', (t) => t.userId === C)).toEqual([]);
+  });
+
+  it('answers history identically from every node', async () => {
+    const [first, ...others] = await Promise.all(nodes.map(history));
+    expect(first).toHaveLength(2);
+    for (const other of others) expect(other).toEqual(first);
+  });
+
+  it('measures a small cross-node load (two senders on two nodes, three receiving sockets)', async () => {
+    const stats = await crossNodeLoad({ senders: [c, vA], receivers: [c, vA, vB], perSender: 150, window: 25 });
+    console.log(
+      `[cluster] ${stats.messages} messages from nodes 1+2 to 3 sockets on 3 nodes: ${stats.seconds.toFixed(2)} s, ` +
+        `${Math.round(stats.messages / stats.seconds)} msg/s stored, ${Math.round((stats.messages * 3) / stats.seconds)} deliveries/s; ` +
+        `send→receipt on node 3: p50 ${stats.p50.toFixed(1)} ms, p99 ${stats.p99.toFixed(1)} ms; ` +
+        `deliveries out of _id order per socket: ${stats.inversions.join('/')}`,
+    );
+    const [first, ...others] = await Promise.all(nodes.map(history));
+    for (const other of others) expect(other).toEqual(first);
+  }, 60_000);
+
+  it('sends no offline when one device closes, and exactly one when the last does', async () => {
+    vB.close();
+    await waitUntil('node 3 to drop the closed device', async () => (await vendorSockets()) === 1, 5000);
+    vA.close();
+    await c.waitForPrivate('offline', (p) => p.userId === V);
+    // The vendor comes back on both nodes: the online from node 3 comes after anything node 3 sent before.
+    vB = await open(nodes[2]!, V, 'vendorID');
+    await c.waitForPrivate('online', (p) => p.userId === V);
+    vA = await open(nodes[1]!, V, 'vendorID');
+    await mark(vA, V, [c]);
+    expect(presenceNotices(c, 'offline', V)).toBe(1);
+    expect(presenceNotices(c, 'online', V)).toBe(2);
+  });
+
+  it('survives a SIGKILLed node: its users go offline within the bound, and they resume elsewhere', async () => {
+    const [n1, n2, n3] = nodes as [NodeProcess, NodeProcess, NodeProcess];
+    const killedAt = performance.now();
+    n1.child.kill('SIGKILL');
+    const offline = (s: TestClient) =>
+      s.waitForPrivate('offline', (p) => p.userId === C, EXPIRY_BOUND_MS + SLACK_MS + 1000).then(() => performance.now() - killedAt);
+    const elapsed = await Promise.all([offline(vA), offline(vB)]);
+    console.log(`[cluster] offline after SIGKILL: ${elapsed.map((ms) => Math.round(ms)).join(' / ')} ms (bound ${EXPIRY_BOUND_MS} ms)`);
+    for (const ms of elapsed) expect(ms).toBeLessThanOrEqual(EXPIRY_BOUND_MS + SLACK_MS);
+
+    const meanwhile = await send(vA, 'node 1 is gone');
+    await deliveredTo([vA, vB], meanwhile._id);
+    expect((await fetch(`${n2.url}/readyz`)).status).toBe(200);
+
+    const back = await open(n2, C, 'customerID');
+    const list = await back.waitForPrivate('list-room');
+    expect(list.data.rooms[0]).toMatchObject({ roomToken: TOKEN, lastMessage: { _id: meanwhile._id } });
+    await Promise.all([vA, vB].map((s) => s.waitForPrivate('online', (p) => p.userId === C)));
+    const resumed = await send(back, 'back, on node 2');
+    await deliveredTo([back, vA, vB], resumed._id);
+    expect(await history(n3)).toEqual(await history(n2));
+    for (const s of [vA, vB]) expect(presenceNotices(s, 'offline', C)).toBe(1);
+  }, 30_000);
+
+  function vendorSockets(): Promise<number> {
+    return admin.hlen(`${prefix}{presence}:u:${JSON.stringify([NS, V])}`);
+  }
+
+  async function crossNodeLoad(opts: { senders: TestClient[]; receivers: TestClient[]; perSender: number; window: number }) {
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    const watched = opts.receivers.at(-1)!;
+    const onMessage = (m: { clientMsgId?: string }) => {
+      const at = m.clientMsgId && sentAt.get(m.clientMsgId);
+      if (at) latencies.push(performance.now() - at);
+    };
+    watched.socket.on('message', onMessage);
+    const before = opts.receivers.map((r) => r.all('message').length);
+    const started = performance.now();
+    const ids = (await Promise.all(opts.senders.map((s, i) => sendMany(s, `load-${i}`, opts.perSender, opts.window, sentAt)))).flat();
+    await Promise.all(ids.map((id) => deliveredTo(opts.receivers, id)));
+    const seconds = (performance.now() - started) / 1000;
+    watched.socket.off('message', onMessage);
+    latencies.sort((a, b) => a - b);
+    const inversions = opts.receivers.map((r, i) => countInversions(r.all('message').slice(before[i]).map((m) => m._id)));
+    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+    return { messages: ids.length, seconds, p50: pct(0.5), p99: pct(0.99), inversions };
+  }
+});
+
+/** At most `window` unacknowledged messages at a time; returns the stored ids. */
+async function sendMany(from: TestClient, tag: string, count: number, window: number, sentAt: Map<string, number>) {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += window) {
+    const batch = Array.from({ length: Math.min(window, count - start) }, (_, i) => {
+      const clientMsgId = `${tag}-${start + i}`;
+      sentAt.set(clientMsgId, performance.now());
+      return from.request('message', { roomToken: TOKEN, message: `load ${clientMsgId}`, clientMsgId });
+    });
+    for (const ack of await Promise.all(batch)) ids.push(ack.data.message._id);
+  }
+  return ids;
+}
+
+function countInversions(ids: string[]): number {
+  return ids.filter((id, i) => i > 0 && id < ids[i - 1]!).length;
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
