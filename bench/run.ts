@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { durability } from './phases/durability.js';
 import { history } from './phases/history.js';
 import { measureTarget } from './phases/target.js';
+import { quietBudget } from './lib/cpu.js';
 import { startGenerators, type Generator } from './lib/gen-client.js';
 import { parseArgs, type Options } from './lib/options.js';
 import { b1Spec, parleySpec, scratchDir, writeBenchConfig } from './lib/parley.js';
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2), join(root, 'bench/results'));
   const t0 = performance.now();
   pinSelf(1);
+  quietBudget.ms = opts.mode.quietBudgetMs;
   const results: Results = {
     meta: { mode: opts.mode.name, startedAt: new Date().toISOString(), durationS: 0, machine: machine(), commit: commit(), notes: [] },
     targets: {},

@@ -40,17 +40,21 @@ export async function cpuMeter(serverPid: number, ownPids: number[]): Promise<()
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** Total time the whole run may spend in waitQuiet (set from the mode), so a busy machine cannot stretch it unboundedly. */
+export const quietBudget = { ms: 30_000 };
+
 /**
- * Waits (up to maxMs, in 500 ms measuring windows) until processes other than ours use less than
+ * Waits (up to maxMs and the remaining quietBudget, in 500 ms measuring windows) until processes other than ours use less than
  * `limit` cores. Returns the last foreign load seen. The bench shares its machine; this avoids
  * measuring during someone else's build.
  */
 export async function waitQuiet(serverPid: number, ownPids: number[], limit: number, maxMs: number): Promise<number> {
   let foreign = Infinity;
-  for (let waited = 0; waited < maxMs && foreign > limit; waited += 500) {
+  for (let waited = 0; waited < Math.min(maxMs, quietBudget.ms) && foreign > limit; waited += 500) {
+    quietBudget.ms -= 500;
     const meter = await cpuMeter(serverPid, ownPids);
     await new Promise((r) => setTimeout(r, 500)); // the measuring window itself
     foreign = (await meter()).foreign;
   }
-  return foreign;
+  return Number.isFinite(foreign) ? foreign : -1;
 }

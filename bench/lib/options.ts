@@ -19,6 +19,8 @@ export interface Mode {
   durabilityRate: number;
   durabilityMs: number;
   storageMs: number;
+  /** Most time the run may spend waiting for other processes to stop using the CPU. */
+  quietBudgetMs: number;
 }
 
 const full: Mode = {
@@ -41,6 +43,7 @@ const full: Mode = {
   durabilityRate: 1000,
   durabilityMs: 10000,
   storageMs: 5000,
+  quietBudgetMs: 180_000,
 };
 
 const quick: Mode = {
@@ -63,6 +66,7 @@ const quick: Mode = {
   durabilityRate: 500,
   durabilityMs: 4000,
   storageMs: 2000,
+  quietBudgetMs: 20_000,
 };
 
 const smoke: Mode = {
@@ -85,6 +89,7 @@ const smoke: Mode = {
   durabilityRate: 100,
   durabilityMs: 1500,
   storageMs: 300,
+  quietBudgetMs: 0,
 };
 
 export interface Options {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cpuMeter, waitQuiet } from '../lib/cpu.js';
+import { cpuMeter, quietBudget, waitQuiet } from '../lib/cpu.js';
 import { httpLatency, type HttpLatency } from '../lib/http-load.js';
 import type { Mode } from '../lib/options.js';
 import { parleySpec } from '../lib/parley.js';
@@ -50,7 +50,7 @@ export async function history(mode: Mode, dir: string, configFile: string, core:
     // Repeated once (after waiting for quiet) if other processes used the CPU meanwhile.
     const load = async (next: () => string): Promise<HttpLatency> => {
       const first = await once(next);
-      if (first.foreign <= 0.25) return first;
+      if (first.foreign <= 0.25 || quietBudget.ms <= 0) return first;
       await waitQuiet(server.pid, [process.pid], 0.25, mode.name === 'full' ? 60_000 : 10_000);
       return once(next);
     };

@@ -1,5 +1,5 @@
 import type { RunResult } from '../gen/protocol.js';
-import { cpuMeter, waitQuiet, type CpuShares } from '../lib/cpu.js';
+import { cpuMeter, quietBudget, waitQuiet, type CpuShares } from '../lib/cpu.js';
 import type { Generator } from '../lib/gen-client.js';
 import { mergeHists, percentiles, type Percentiles } from '../lib/hist.js';
 import type { Mode } from '../lib/options.js';
@@ -48,7 +48,7 @@ const ownPids = (ctx: TrafficCtx) => [process.pid, ...ctx.gens.map((g) => g.pid)
 /** One open-loop run at `rate` msgs/s (split over the generators); retried once if other load interfered. */
 export async function runStep(ctx: TrafficCtx, rate: number, durationMs: number): Promise<Step> {
   let step = await runOnce(ctx, rate, durationMs);
-  if (step.flags.includes('foreign-load')) {
+  if (step.flags.includes('foreign-load') && quietBudget.ms > 0) {
     const quietWaitMs = ctx.mode.name === 'full' ? 60_000 : 10_000;
     const now = await waitQuiet(ctx.server.pid, ownPids(ctx), FOREIGN_LIMIT, quietWaitMs);
     ctx.log(`    other processes used ${step.cpu.foreign} cores during ${rate}/s (now ${now}); repeating the step once`);
