@@ -9,6 +9,7 @@ import { ParleyError, errorRegistry, toParleyError } from '../../protocol/index.
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { HistoryService } from '../../services/history-service.js';
+import { registerDemoAssets } from './demo-assets.js';
 import { registerHistoryRoute } from './history-route.js';
 
 export interface HttpDeps {
@@ -81,6 +82,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   if (deps.demoDir && existsSync(deps.demoDir)) {
     await app.register(fastifyStatic, { root: deps.demoDir, prefix: '/', index: ['index.html'] });
+    await registerDemoAssets(app, deps.log);
   }
   return app;
 }

@@ -1,0 +1,138 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '../docs/screenshot.png');
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(`[browser.test] skipped: ${CHROMIUM} is missing (install Debian's chromium package to run the demo client test).`);
+}
+
+let browser: Browser;
+
+/** A fresh browser context (its own storage) with the demo page signed in as `userId`. */
+async function signIn(t: TestApp, userId: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
+  await page.goto(t.url);
+  await page.fill('#login [name=userId]', userId);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#status[data-state="online"]');
+  return page;
+}
+
+const room = (token: string) => `#rooms li[data-token="${token}"]`;
+const lastMessage = '#messages li[data-id]:last-child';
+
+async function send(page: Page, text: string, type: 'text' | 'image' = 'text'): Promise<void> {
+  await page.selectOption('#composer [name=type]', type);
+  await page.fill('#composer [name=message]', text);
+  await page.click('#composer button[type=submit]');
+}
+
+describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('creates and accepts a room, exchanges messages, shows typing, unread badges and read ticks', { timeout: 60_000 }, async () => {
+    const t = await createTestApp();
+    // A second conversation with unread messages, so the customer's list shows a badge and an online dot.
+    const [c1, v2] = await Promise.all([t.connect('c1'), t.connect('v2')]);
+    await activeRoom(c1, v2, 'c1', 'v2', 'order-977');
+    for (const message of ['Your mug is glazed!', 'Shipping it tomorrow.']) await v2.request('message', { roomToken: 'order-977', message });
+    c1.close();
+
+    const customer = await signIn(t, 'c1');
+    const vendor = await signIn(t, 'v1');
+    await customer.waitForSelector(`${room('order-977')} .badge >> text=2`);
+    await customer.waitForSelector(`${room('order-977')} .dot.online`);
+
+    await customer.selectOption('#new-room [name=role]', 'customer');
+    await customer.fill('#new-room [name=counterpart]', 'v1');
+    await customer.fill('#new-room [name=roomToken]', 'order-1042');
+    await customer.click('#new-room button[type=submit]');
+    await customer.waitForSelector(`${room('order-1042')}.pending`);
+    await vendor.click(`${room('order-1042')} button.accept`);
+    await vendor.waitForSelector('#chat[data-state="active"]');
+    await customer.waitForSelector('#chat[data-state="active"]');
+    await customer.waitForSelector(`${room('order-1042')} .dot.online`);
+
+    await customer.type('#composer [name=message]', 'Hi');
+    await vendor.waitForSelector('#typing >> text=c1 is typing…');
+    await vendor.waitForSelector('#typing', { state: 'hidden' });
+    await send(customer, 'Hi! Is the walnut bowl still available?');
+    await vendor.waitForSelector(`${lastMessage} >> text=Is the walnut bowl still available?`);
+    // The vendor has the room open, so it reads the message and the customer sees ✓✓.
+    await customer.waitForSelector(`${lastMessage} .tick.read`);
+
+    await send(vendor, `${t.url}/img/sample-bowl.svg`, 'image');
+    await customer.waitForSelector(`${lastMessage}.theirs img[src="${t.url}/img/sample-bowl.svg"]`);
+    const conversation: Array<[Page, Page, string]> = [
+      [vendor, customer, 'Yes! Hand-turned from a single piece of walnut, finished with food-safe oil.'],
+      [customer, vendor, 'Beautiful. Could it reach Lyon by Friday?'],
+      [vendor, customer, 'It can go out today, so Thursday at the latest.'],
+      [customer, vendor, 'Wonderful, I will take it!'],
+    ];
+    for (const [from, to, text] of conversation) {
+      await send(from, text);
+      await to.waitForSelector(`${lastMessage}.theirs .text >> text=${text}`);
+      await from.waitForSelector(`${lastMessage}.mine .tick.read`);
+    }
+    expect(await customer.$$eval('#messages li.mine .tick:not(.read)', (ticks) => ticks.length)).toBe(0);
+    expect(await customer.textContent(`${room('order-1042')} .room-preview`)).toBe('Wonderful, I will take it!');
+
+    await vendor.type('#composer [name=message]', 'Great');
+    await customer.waitForSelector('#typing >> text=v1 is typing…');
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await customer.screenshot({ path: SCREENSHOT });
+
+    // What the pages showed is what the server stored.
+    const history = await (await fetch(`${t.url}/v1/chat/?roomToken=order-1042&namespace=customer&limit=20`)).json();
+    expect(history.data.messages.map((m: { message: string }) => m.message).reverse()).toEqual([
+      'Hi! Is the walnut bowl still available?',
+      `${t.url}/img/sample-bowl.svg`,
+      ...conversation.map(([, , text]) => text),
+    ]);
+  });
+
+  it('loads older messages with history cursors when scrolled to the top, and escapes user text', { timeout: 60_000 }, async () => {
+    const t = await createTestApp();
+    const [c, v] = await Promise.all([t.connect('c1'), t.connect('v1')]);
+    await activeRoom(c, v, 'c1', 'v1', 'long');
+    for (let i = 1; i <= 45; i++) await (i % 2 ? v : c).request('message', { roomToken: 'long', message: `message ${i}` });
+
+    const customer = await signIn(t, 'c1');
+    await customer.click(`${room('long')} .room-main`);
+    await customer.waitForSelector(`${lastMessage} >> text=message 45`);
+    expect(await customer.$$eval('#messages li[data-id]', (items) => items.length)).toBe(20);
+    const count = () => customer.$$eval('#messages li[data-id]', (items) => items.length);
+    for (let i = 0; i < 5 && (await count()) < 45; i++) {
+      const before = await count();
+      await customer.evaluate(() => document.querySelector('#scroller')!.scrollTo({ top: 0 }));
+      await customer.waitForFunction((n) => document.querySelectorAll('#messages li[data-id]').length > n, before);
+    }
+    await customer.waitForSelector('#history-marker >> text=beginning of your conversation');
+    const texts = await customer.$$eval('#messages li[data-id] .text', (items) => items.map((i) => i.textContent));
+    expect(texts).toEqual(Array.from({ length: 45 }, (_, i) => `message ${i + 1}`));
+
+    // User text is shown as text: no markup from a message ever becomes DOM.
+    const hostile = '<b>bold</b> & <img src=x onerror="window.pwned=1">';
+    await v.request('message', { roomToken: 'long', message: hostile });
+    await customer.waitForSelector(`${lastMessage} .text >> text=window.pwned`);
+    expect(await customer.textContent(`${lastMessage} .text`)).toBe(hostile);
+    expect(await customer.$$(`${lastMessage} .bubble b, ${lastMessage} .bubble img`)).toHaveLength(0);
+    expect(await customer.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+  });
+});
