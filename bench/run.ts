@@ -18,7 +18,7 @@ import { b1Spec, parleySpec, scratchDir, writeBenchConfig } from './lib/parley.j
 import { hasTaskset, pinned, pinSelf, spawn, waitForLine } from './lib/proc.js';
 import { renderMarkdown } from './lib/report.js';
 import type { Machine, Results } from './lib/results.js';
-import { formatFrames, newestProfile, topFrames } from './profile.js';
+import { busiestProfile, formatFrames, topFrames } from './profile.js';
 import type { StorageRun } from './storage-ceiling.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -95,7 +95,7 @@ async function runAll(opts: Options, gens: Generator[], dir: string, configFile:
 }
 
 async function analyzeProfile(results: Results): Promise<void> {
-  const file = newestProfile(join(root, PROFILE_DIR));
+  const file = busiestProfile(join(root, PROFILE_DIR));
   if (!file) throw new Error(`no .cpuprofile in ${PROFILE_DIR} (did Parley exit cleanly on SIGTERM?)`);
   const top = topFrames(file, 10, root);
   results.profile = { file: file.slice(root.length), ...top };

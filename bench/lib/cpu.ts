@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { readCpuMs } from './proc.js';
 
@@ -15,8 +15,17 @@ async function pidsCpuMs(pids: number[]): Promise<number> {
   return each.reduce((a, b) => a + b, 0);
 }
 
+/** Pids of processes whose command name is `comm` (e.g. the PostgreSQL backends serving Parley). */
+export async function pidsByComm(comm: string): Promise<number[]> {
+  const entries = (await readdir('/proc')).filter((e) => /^\d+$/.test(e));
+  const named = await Promise.all(
+    entries.map(async (e) => ((await readFile(`/proc/${e}/comm`, 'utf8').catch(() => '')).trim() === comm ? Number(e) : -1)),
+  );
+  return named.filter((p) => p > 0);
+}
+
 export interface CpuShares {
-  /** Cores used by the server process. */
+  /** Cores used by the server process (and its database processes, for PostgreSQL). */
   server: number;
   /** Cores used by everything that is neither the server nor the bench's own processes. */
   foreign: number;
@@ -26,12 +35,12 @@ export interface CpuShares {
  * Measures CPU use over an interval: the server's, and the "foreign" load from other processes on
  * the machine (a shared machine makes figures noisy; steps with foreign load are flagged).
  */
-export async function cpuMeter(serverPid: number, ownPids: number[]): Promise<() => Promise<CpuShares>> {
+export async function cpuMeter(serverPids: number[], ownPids: number[]): Promise<() => Promise<CpuShares>> {
   const t0 = performance.now();
-  const [m0, s0, o0] = await Promise.all([machineBusyMs(), readCpuMs(serverPid), pidsCpuMs(ownPids)]);
+  const [m0, s0, o0] = await Promise.all([machineBusyMs(), pidsCpuMs(serverPids), pidsCpuMs(ownPids)]);
   return async () => {
     const wall = Math.max(1, performance.now() - t0);
-    const [m1, s1, o1] = await Promise.all([machineBusyMs(), readCpuMs(serverPid).catch(() => s0), pidsCpuMs(ownPids)]);
+    const [m1, s1, o1] = await Promise.all([machineBusyMs(), pidsCpuMs(serverPids), pidsCpuMs(ownPids)]);
     const server = (s1 - s0) / wall;
     const foreign = Math.max(0, (m1 - m0 - (s1 - s0) - (o1 - o0)) / wall);
     return { server: round(server), foreign: round(foreign) };
@@ -48,11 +57,11 @@ export const quietBudget = { ms: 30_000 };
  * `limit` cores. Returns the last foreign load seen. The bench shares its machine; this avoids
  * measuring during someone else's build.
  */
-export async function waitQuiet(serverPid: number, ownPids: number[], limit: number, maxMs: number): Promise<number> {
+export async function waitQuiet(serverPids: number[], ownPids: number[], limit: number, maxMs: number): Promise<number> {
   let foreign = Infinity;
   for (let waited = 0; waited < Math.min(maxMs, quietBudget.ms) && foreign > limit; waited += 500) {
     quietBudget.ms -= 500;
-    const meter = await cpuMeter(serverPid, ownPids);
+    const meter = await cpuMeter(serverPids, ownPids);
     await new Promise((r) => setTimeout(r, 500)); // the measuring window itself
     foreign = (await meter()).foreign;
   }

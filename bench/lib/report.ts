@@ -35,7 +35,7 @@ function mainRows(r: Results): Row[] {
   rows.push(['Idle connections held', held(b1), held(p), '—', pg ? held(pg) : '', '15,000', target15]);
   const tr = b1 && p ? p.throughput.sustained / Math.max(1, b1.throughput.sustained) : undefined;
   rows.push(['Throughput, delivered msgs/s (p99 ≤ 100 ms, no loss)', tput(b1), tput(p), ratio(p?.throughput.sustained, b1?.throughput.sustained), pg ? tput(pg) : '', '≥ 0.8× B1', yes(tr === undefined ? undefined : tr >= 0.8)]);
-  for (const rate of (b1 ?? p)?.latency.map((s) => s.rate) ?? []) {
+  for (const rate of (b1 ?? p ?? pg)?.latency.map((s) => s.rate) ?? []) {
     const [a, b, c] = [atRate(b1, rate), atRate(p, rate), atRate(pg, rate)];
     rows.push([`e2e p50 / p99 / p99.9 @ ${rate}/s (ms)`, trio(a, 'e2e') + flagged(a), trio(b, 'e2e') + flagged(b), ratio(b?.e2e.p99, a?.e2e.p99), c ? trio(c, 'e2e') : '', '', '']);
     const ackTarget = rate === 1000 ? 'Parley p99 ≤ 10 ms' : '';
@@ -100,10 +100,11 @@ export function renderMarkdown(r: Results): string {
     `Machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, Node ${m.node}, ${m.kernel}, fd limit ${m.fdLimit}. Commit ${r.meta.commit}. Took ${r.meta.durationS} s.`,
     'Servers pinned to core 0, load generator to core 1; open loop, latency from the scheduled send time.',
     table(mainHead, main),
-    table(['Parley-only figure', 'Value', 'Target', 'Met'], parleyRows(r)),
     stepsSection(r),
   ];
-  if (r.profile) parts.push(`CPU profile ${r.profile.file} (${r.profile.totalMs} ms sampled), top self time:\n\n${r.profile.frames.map((f, i) => `${i + 1}. ${f.percent}% ${f.selfMs} ms \`${f.frame}\``).join('\n')}`);
+  const only = parleyRows(r);
+  if (only.length) parts.splice(4, 0, table(['Parley-only figure', 'Value', 'Target', 'Met'], only));
+  if (r.profile) parts.push(`CPU profile ${r.profile.file} (${r.profile.totalMs} ms sampled, ${r.profile.busyMs} ms busy), top self time as % of busy time:\n\n${r.profile.frames.map((f, i) => `${i + 1}. ${f.percent}% ${f.selfMs} ms \`${f.frame}\``).join('\n')}\n\nBy origin: ${r.profile.groups.map((g) => `${g.frame} ${g.percent}%`).join(', ')}`);
   if (r.meta.notes.length) parts.push(`Notes:\n${r.meta.notes.map((n) => `- ${n}`).join('\n')}`);
   if (r.errors.length) parts.push(`Errors:\n${r.errors.map((e) => `- ${e}`).join('\n')}`);
   return parts.join('\n\n') + '\n';

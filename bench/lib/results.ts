@@ -33,6 +33,6 @@ export interface Results {
   targets: Record<string, TargetResult>;
   history?: History;
   durability?: Durability;
-  profile?: { file: string; totalMs: number; frames: Frame[] };
+  profile?: { file: string; totalMs: number; busyMs: number; frames: Frame[]; groups: Frame[] };
   errors: string[];
 }

@@ -43,7 +43,7 @@ export async function history(mode: Mode, dir: string, configFile: string, core:
     const deepPage = Math.max(1, Math.floor(seeded.bigTotal / 20 / 2));
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
     const once = async (next: () => string) => {
-      const meter = await cpuMeter(server.pid, [process.pid]);
+      const meter = await cpuMeter([server.pid], [process.pid]);
       const h = await httpLatency(server.url, next, { durationMs: mode.historyMs, rate: mode.historyRate, connections: 8 });
       return { ...h, foreign: (await meter()).foreign };
     };
@@ -51,7 +51,7 @@ export async function history(mode: Mode, dir: string, configFile: string, core:
     const load = async (next: () => string): Promise<HttpLatency> => {
       const first = await once(next);
       if (first.foreign <= 0.25 || quietBudget.ms <= 0) return first;
-      await waitQuiet(server.pid, [process.pid], 0.25, mode.name === 'full' ? 60_000 : 10_000);
+      await waitQuiet([server.pid], [process.pid], 0.25, mode.name === 'full' ? 60_000 : 10_000);
       return once(next);
     };
     const page1 = await load(() => q(pick(seeded.smallTokens), 'page=1'));

@@ -1,3 +1,4 @@
+import { pidsByComm } from '../lib/cpu.js';
 import type { Generator } from '../lib/gen-client.js';
 import type { Mode } from '../lib/options.js';
 import type { TargetResult } from '../lib/results.js';
@@ -24,7 +25,9 @@ export async function measureTarget(
   try {
     log(`  ${spec.name}: idle density`);
     const idle = await idleDensity(server, gens, mode.idleCounts, log);
-    const ctx: TrafficCtx = { server, gens: gens.slice(0, 1), mode, log };
+    const usesPg = /^postgres(ql)?:/.test(spec.env?.DATABASE_URL ?? '');
+    const serverPids = async () => [server.pid, ...(usesPg ? await pidsByComm('postgres') : [])];
+    const ctx: TrafficCtx = { server, gens: gens.slice(0, 1), mode, log, serverPids };
     await setupRooms(ctx, `${spec.name}-${Date.now().toString(36)}-`);
     await settle(ctx, mode.warmupMs);
     log(`  ${spec.name}: latency at fixed rates`);

@@ -10,6 +10,8 @@ export interface TrafficCtx {
   gens: Generator[];
   mode: Mode;
   log: (line: string) => void;
+  /** The server's pids for CPU accounting: Parley, plus the PostgreSQL backends when it uses them. */
+  serverPids: () => Promise<number[]>;
 }
 
 export interface Step {
@@ -50,7 +52,7 @@ export async function runStep(ctx: TrafficCtx, rate: number, durationMs: number)
   let step = await runOnce(ctx, rate, durationMs);
   if (step.flags.includes('foreign-load') && quietBudget.ms > 0) {
     const quietWaitMs = ctx.mode.name === 'full' ? 60_000 : 10_000;
-    const now = await waitQuiet(ctx.server.pid, ownPids(ctx), FOREIGN_LIMIT, quietWaitMs);
+    const now = await waitQuiet(await ctx.serverPids(), ownPids(ctx), FOREIGN_LIMIT, quietWaitMs);
     ctx.log(`    other processes used ${step.cpu.foreign} cores during ${rate}/s (now ${now}); repeating the step once`);
     step = await runOnce(ctx, rate, durationMs);
   }
@@ -59,7 +61,7 @@ export async function runStep(ctx: TrafficCtx, rate: number, durationMs: number)
 
 async function runOnce(ctx: TrafficCtx, rate: number, durationMs: number): Promise<Step> {
   const tag = `s${++tagCounter}x${Date.now().toString(36)}`;
-  const meter = await cpuMeter(ctx.server.pid, ownPids(ctx));
+  const meter = await cpuMeter(await ctx.serverPids(), ownPids(ctx));
   const share = rate / ctx.gens.length;
   const runs = await Promise.all(ctx.gens.map((g) => g.run({ rate: share, durationMs, drainMs: ctx.mode.drainMs, tag })));
   return summarize(rate, durationMs, runs, await meter());
