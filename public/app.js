@@ -34,7 +34,7 @@ function connect(event) {
 
 function startSession(client, me, namespace) {
   const rooms = new RoomList({ me, onOpen: (token) => chat.open(token), onAccept: (token) => accept(token) });
-  const chat = new ChatView({ client, me, rooms });
+  const chat = new ChatView({ client, me, rooms, onAccept: (token) => accept(token) });
   const current = { client, me, rooms, chat, connectedBefore: false };
   const accept = (roomToken) =>
     client.acceptRoom({ roomToken }).then(({ room }) => {

@@ -8,8 +8,9 @@ const FILL_PAGES = 5;
 
 /** The open conversation: history (cursor paging on scroll), live messages, typing, read ticks, composer. */
 export class ChatView {
-  constructor({ client, me, rooms }) {
+  constructor({ client, me, rooms, onAccept }) {
     this.client = client;
+    this.onAccept = onAccept;
     this.me = me;
     this.rooms = rooms;
     this.token = null;
@@ -34,6 +35,7 @@ export class ChatView {
       this.submit();
     };
     $('#composer [name=message]').oninput = () => this.sendTyping();
+    $('#pending-accept').onclick = () => this.token && this.onAccept(this.token);
   }
 
   async open(roomToken) {
@@ -175,8 +177,9 @@ export class ChatView {
     $('#chat-title').textContent = other;
     $('#chat-sub').textContent = `#${room.roomToken} · ${room.status === 'active' ? (online ? 'online' : 'offline') : 'pending'}`;
     $('#chat-dot').className = `dot${online ? ' online' : ''}`;
-    const waiting = room.createdBy === this.me ? `Waiting for ${other} to accept this conversation.` : `${other} wants to chat. Accept to start.`;
+    const waiting = room.createdBy === this.me ? `Waiting for ${other} to accept this conversation.` : `${other} wants to chat with you.`;
     $('#pending-note').textContent = room.status === 'pending' ? waiting : '';
+    $('#pending-accept').hidden = room.status !== 'pending' || room.createdBy === this.me;
     for (const control of $('#composer').elements) control.disabled = room.status !== 'active';
     this.renderTicks();
   }

@@ -29,6 +29,26 @@ async function signIn(t: TestApp, userId: string): Promise<Page> {
 const room = (token: string) => `#rooms li[data-token="${token}"]`;
 const lastMessage = '#messages li[data-id]:last-child';
 
+/**
+ * Typing shows for only 500 ms, too short to catch by polling on a busy machine: a MutationObserver,
+ * installed before the typing starts, remembers that the page showed it.
+ */
+async function watchTyping(page: Page, text: string): Promise<() => Promise<void>> {
+  await page.evaluate((expected) => {
+    const node = document.querySelector('#typing')!;
+    const shown = () => node.classList.contains('on') && node.textContent === expected;
+    (window as { typingSeen?: Promise<void> }).typingSeen = new Promise<void>((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (!shown()) return;
+        observer.disconnect();
+        resolve();
+      });
+      observer.observe(node, { attributes: true, childList: true, characterData: true, subtree: true });
+    });
+  }, text);
+  return () => page.evaluate(() => (window as { typingSeen?: Promise<void> }).typingSeen);
+}
+
 async function send(page: Page, text: string, type: 'text' | 'image' = 'text'): Promise<void> {
   await page.selectOption('#composer [name=type]', type);
   await page.fill('#composer [name=message]', text);
@@ -64,13 +84,17 @@ describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
     await customer.fill('#new-room [name=roomToken]', 'order-1042');
     await customer.click('#new-room button[type=submit]');
     await customer.waitForSelector(`${room('order-1042')}.pending`);
-    await vendor.click(`${room('order-1042')} button.accept`);
+    await customer.waitForSelector('#pending-note >> text=Waiting for v1 to accept');
+    await vendor.waitForSelector(`${room('order-1042')} button.accept`);
+    await vendor.click(`${room('order-1042')} .room-main`);
+    await vendor.click('#pending-accept');
     await vendor.waitForSelector('#chat[data-state="active"]');
     await customer.waitForSelector('#chat[data-state="active"]');
     await customer.waitForSelector(`${room('order-1042')} .dot.online`);
 
+    const vendorSawTyping = await watchTyping(vendor, 'c1 is typing…');
     await customer.type('#composer [name=message]', 'Hi');
-    await vendor.waitForSelector('#typing >> text=c1 is typing…');
+    await vendorSawTyping();
     await vendor.waitForSelector('#typing', { state: 'hidden' });
     await send(customer, 'Hi! Is the walnut bowl still available?');
     await vendor.waitForSelector(`${lastMessage} >> text=Is the walnut bowl still available?`);
@@ -93,8 +117,9 @@ describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
     expect(await customer.$$eval('#messages li.mine .tick:not(.read)', (ticks) => ticks.length)).toBe(0);
     expect(await customer.textContent(`${room('order-1042')} .room-preview`)).toBe('Wonderful, I will take it!');
 
+    const customerSawTyping = await watchTyping(customer, 'v1 is typing…');
     await vendor.type('#composer [name=message]', 'Great');
-    await customer.waitForSelector('#typing >> text=v1 is typing…');
+    await customerSawTyping();
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await customer.screenshot({ path: SCREENSHOT });
 
