@@ -4,9 +4,6 @@ import { ConfigError } from './config/load-config.js';
 async function main(): Promise<void> {
   const app = await createApp();
   const { port } = await app.start();
-  // Plain line on purpose: scripts and supervisors wait for it whatever the log level.
-  console.log(`parley listening on ${app.config.host}:${port} (storage ${app.config.databaseUrl.split(':')[0]}, auth ${app.config.authMode})`);
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -25,8 +22,11 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Before the line below: a supervisor may signal the moment it sees it.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Plain line on purpose: scripts and supervisors wait for it whatever the log level.
+  console.log(`parley listening on ${app.config.host}:${port} (storage ${app.config.databaseUrl.split(':')[0]}, auth ${app.config.authMode})`);
 }
 
 main().catch((err: unknown) => {

@@ -39,6 +39,15 @@ interface SlimRequest {
   connection?: { encrypted?: boolean };
 }
 
+/** Even after a drain that used its whole budget, queued acks get this long to be written. */
+const MIN_FLUSH_MS = 250;
+
+function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work.then(() => {}), timeout]).finally(() => clearTimeout(timer));
+}
+
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { actor: Actor }>;
 
 /** Socket.IO on the shared HTTP server: namespaces, handshake auth, per-socket lifecycle. */
@@ -47,6 +56,8 @@ export class SocketServer {
   readonly inFlight = new InFlight();
   private readonly binder: EventBinder;
   private readonly notifiers = new Map<string, Notifier>();
+  /** When drain() started plus its timeout: close() waits for acks to be flushed until then. */
+  private closeDeadline = 0;
   /** Presence updates of disconnected sockets still being written; close() waits for them. */
   private readonly pendingPresence = new Set<Promise<void>>();
 
@@ -141,14 +152,22 @@ export class SocketServer {
   /** Shutdown, step 1: refuse new events and wait (bounded) until the ones being handled are acked. */
   async drain(timeoutMs: number): Promise<void> {
     this.inFlight.draining = true;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.inFlight.idle(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timer);
+    this.closeDeadline = Date.now() + timeoutMs;
+    await within(this.inFlight.idle(), timeoutMs);
   }
 
-  /** Shutdown, step 2: disconnect every local socket and stop the engine. */
+  /** Shutdown, step 2: disconnect every local socket (after its queued acks are written) and stop the engine. */
   async close(): Promise<void> {
-    this.io.local.disconnectSockets(true);
+    // engine.close() discards each connection's write buffer, which may still hold acks of stored
+    // messages; a plain disconnect first flushes that buffer and then closes the connection.
+    // (io.local is the main namespace only, so each namespace disconnects its own sockets.)
+    const namespaces = this.options.namespaces.map((name) => this.io.of(`/${name}`));
+    const connections = new Set(namespaces.flatMap((nsp) => [...nsp.sockets.values()].map((s) => s.conn)));
+    const flushed = [...connections].map((conn) =>
+      conn.readyState === 'closed' ? Promise.resolve() : new Promise<void>((resolve) => conn.once('close', () => resolve())),
+    );
+    for (const nsp of namespaces) nsp.local.disconnectSockets(true);
+    await within(Promise.all(flushed), Math.max(MIN_FLUSH_MS, this.closeDeadline - Date.now()));
     this.io.engine.close();
     await Promise.allSettled([...this.pendingPresence]);
     // Cross-node adapters hold Redis connections and polling loops of their own.

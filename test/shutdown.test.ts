@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MessageLoad, readRoom, type Sender } from './support/message-load.js';
+import { startServer, writeConfig, type ServerProcess } from './support/server-process.js';
+import { activeRoom, tempDir } from './support/test-app.js';
+
+const PAIRS = 3;
+const SHUTDOWN_TIMEOUT_MS = 3000;
+
+async function openRooms(server: ServerProcess): Promise<Sender[]> {
+  const senders: Sender[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const [c, v] = await Promise.all([server.connect(`c${i}`), server.connect(`v${i}`)]);
+    await activeRoom(c, v, `c${i}`, `v${i}`, `room${i}`);
+    senders.push({ client: c, userId: `c${i}`, roomToken: `room${i}` }, { client: v, userId: `v${i}`, roomToken: `room${i}` });
+  }
+  return senders;
+}
+
+describe('graceful shutdown (SIGTERM)', () => {
+  it('exits 0 within the timeout, and what is stored is exactly what was acknowledged', async () => {
+    const dir = tempDir();
+    const dbPath = join(dir, 'shutdown.db');
+    const config = writeConfig(dir, { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS });
+    const server = await startServer(dbPath, config);
+    const load = new MessageLoad(await openRooms(server), 8).start();
+    await load.whenAcked(300);
+    const inFlight = load.with('pending').map((s) => s.clientMsgId);
+    const signalled = performance.now();
+    server.child.kill('SIGTERM');
+    const { code, signal } = await server.exited;
+    const took = performance.now() - signalled;
+    await load.stop();
+
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(took).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+    expect(server.output()).toMatch(/SIGTERM received/);
+    for (const refused of load.with('refused')) expect(refused.errorCode).toBe('internal');
+
+    const restarted = await startServer(dbPath, config);
+    const stored = new Map<string, string>();
+    for (let i = 0; i < PAIRS; i++) {
+      const reader = await restarted.connect(`c${i}`);
+      for (const m of await readRoom(reader, `room${i}`)) stored.set(m.clientMsgId!, m._id);
+    }
+    const acked = load.with('acked');
+    expect(acked.length).toBeGreaterThanOrEqual(300);
+    // No acknowledged message lost, and no stored message whose ack was lost.
+    expect(new Map(acked.map((s) => [s.clientMsgId, s.messageId]))).toEqual(stored);
+  }, 60_000);
+});
