@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MessageLoad, readRoom, type Sender } from './support/message-load.js';
 import { startServer, writeConfig, type ServerProcess } from './support/server-process.js';
-import { activeRoom, tempDir } from './support/test-app.js';
+import { activeRoom, createTestApp, tempDir } from './support/test-app.js';
 
 const PAIRS = 3;
 const SHUTDOWN_TIMEOUT_MS = 3000;
@@ -48,4 +48,25 @@ describe('graceful shutdown (SIGTERM)', () => {
     // No acknowledged message lost, and no stored message whose ack was lost.
     expect(new Map(acked.map((s) => [s.clientMsgId, s.messageId]))).toEqual(stored);
   }, 60_000);
+
+  it('in process: acks in-flight messages before closing, refuses later ones, and stores exactly the acked ones', async () => {
+    const dbPath = join(tempDir(), 'drain.db');
+    const t = await createTestApp({}, { dbPath });
+    const [c, v] = await Promise.all([t.connect('c1'), t.connect('v1')]);
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const senders = [{ client: c, userId: 'c1', roomToken: 'tok' }, { client: v, userId: 'v1', roomToken: 'tok' }];
+    const load = new MessageLoad(senders, 16).start();
+    await load.whenAcked(200);
+    const inFlight = load.with('pending');
+    await t.app.close();
+    await load.stop();
+    // Sends being handled when close() began were finished and acked rather than cut off.
+    expect(inFlight.filter((s) => s.outcome === 'acked').length).toBeGreaterThan(0);
+
+    for (const refused of load.with('refused')) expect(refused.errorCode).toBe('internal');
+    const acked = new Map(load.with('acked').map((s) => [s.clientMsgId, s.messageId]));
+    const reopened = await createTestApp({}, { dbPath });
+    const stored = await readRoom(await reopened.connect('c1'), 'tok');
+    expect(new Map(stored.map((m) => [m.clientMsgId!, m._id]))).toEqual(acked);
+  });
 });
