@@ -26,7 +26,9 @@ export class RoomList {
     const known = this.rooms;
     this.rooms = new Map();
     for (const summary of summaries) {
-      const theirRead = known.get(summary.roomToken)?.theirRead ?? null;
+      const knownRead = known.get(summary.roomToken)?.theirRead ?? '';
+      const server = summary.counterpart?.lastReadId ?? '';
+      const theirRead = (knownRead > server ? knownRead : server) || null;
       this.rooms.set(summary.roomToken, { ...summary, lastMessage: summary.lastMessage ?? null, theirRead });
       if (summary.counterpart?.online) this.online.add(summary.counterpart.userId);
     }

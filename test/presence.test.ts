@@ -68,7 +68,7 @@ describe('presence (SPEC §3)', () => {
     const v = await t.connect('v1');
     await activeRoom(c, v, 'c1', 'v1', 'tok');
     let rooms = (await (await t.connect('c1')).waitForPrivate('list-room')).data.rooms;
-    expect(rooms[0].counterpart).toEqual({ userId: 'v1', online: true, lastSeen: null });
+    expect(rooms[0].counterpart).toEqual({ userId: 'v1', online: true, lastSeen: null, lastReadId: null });
     v.close();
     await c.waitForPrivate('offline', online('v1'));
     rooms = (await (await t.connect('c1')).waitForPrivate('list-room')).data.rooms;

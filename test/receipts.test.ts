@@ -89,6 +89,9 @@ describe('list-room summaries (SPEC §9)', () => {
     await c.request('read', { roomToken: 'tok', messageId: ids[0] });
     expect((await listRooms(t, 'c1'))[0]!.unread).toBe(0);
     expect((await listRooms(t, 'v1'))[0]!.unread).toBe(1);
+    // The sender sees how far the counterpart has read (read ticks survive a reload).
+    expect((await listRooms(t, 'v1'))[0]!.counterpart.lastReadId).toBe(ids[2]);
+    expect((await listRooms(t, 'c1'))[0]!.counterpart.lastReadId).toBeNull();
   });
 
   it('carries lastMessage (null before the first one) and the counterpart', async () => {

@@ -31,6 +31,8 @@ export interface Counterpart {
   userId: string;
   online: boolean;
   lastSeen: string | null;
+  /** The counterpart's read mark in this room (its last `read` messageId), or null. */
+  lastReadId: string | null;
 }
 
 /** A room as listed in `list-room`. */

@@ -56,9 +56,10 @@ export class PresenceService {
       this.registry.onlineAmong(actor.namespace, others),
       this.lastSeen.lastSeen(actor.namespace, others),
     ]);
-    return listings.map((room) => {
+    return listings.map(({ counterpartLastReadId, ...room }) => {
       const userId = counterpartOf(room, actor.userId);
-      return { ...room, counterpart: { userId, online: online.has(userId), lastSeen: seen.get(userId) ?? null } };
+      const counterpart = { userId, online: online.has(userId), lastSeen: seen.get(userId) ?? null, lastReadId: counterpartLastReadId };
+      return { ...room, counterpart };
     });
   }
 }

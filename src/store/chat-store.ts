@@ -4,6 +4,8 @@ import type { Message, Room } from '../protocol/index.js';
 export interface RoomListing extends Room {
   lastMessage: Message | null;
   unread: number;
+  /** The other member's read mark, or null. */
+  counterpartLastReadId: string | null;
 }
 
 export interface RoomRepository {

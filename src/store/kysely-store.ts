@@ -69,7 +69,10 @@ class KyselyRooms implements RoomRepository {
       .selectFrom('rooms as r')
       .leftJoin('messages as m', 'm.id', 'r.last_message_id')
       .leftJoin('room_reads as rr', (join) => join.onRef('rr.room_id', '=', 'r.id').on('rr.user_id', '=', userId))
+      // room_reads holds rows for the two members only, so "not me" is the counterpart.
+      .leftJoin('room_reads as cr', (join) => join.onRef('cr.room_id', '=', 'r.id').on('cr.user_id', '<>', userId))
       .selectAll('r')
+      .select('cr.last_read_id as counterpart_last_read_id')
       .select([
         'm.id as m_id',
         'm.namespace as m_namespace',
@@ -100,6 +103,7 @@ class KyselyRooms implements RoomRepository {
     return rows.map((row) => ({
       ...toRoom(row),
       unread: Number(row.unread ?? 0),
+      counterpartLastReadId: row.counterpart_last_read_id,
       lastMessage:
         row.m_id === null
           ? null
