@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { decodeJwt, exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -211,4 +213,20 @@ describe('trusted mode', () => {
     expect(await whoAmI(t, { query: { userId: 'carol' } }, 'carol')).toBe('carol');
     expect(lines.filter((l) => l.includes('AUTH_MODE=trusted'))).toHaveLength(1);
   });
+});
+
+describe('scripts/token.ts (npm run token)', () => {
+  it('mints an HS256 token with JWT_SECRET that the server accepts, with the asked ttl', async () => {
+    const t = await jwtApp({ jwtSecret: SECRET });
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/token.ts', 'dave', '--ttl', '120'], {
+      env: { ...process.env, JWT_SECRET: SECRET, JWT_ISSUER: '', JWT_AUDIENCE: '' },
+    });
+    const token = stdout.trim();
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({ sub: 'dave' });
+    expect(claims.exp! - claims.iat!).toBe(120);
+    expect(await whoAmI(t, { auth: { token } }, 'dave')).toBe('dave');
+    await expect(run(process.execPath, ['--import', 'tsx', 'scripts/token.ts', 'not valid'])).rejects.toMatchObject({ code: 1 });
+  }, 30_000);
 });
