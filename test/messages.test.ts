@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activeRoom, createTestApp } from './support/test-app.js';
-
-async function chat() {
-  const t = await createTestApp();
-  const c = await t.connect('c1');
-  const v = await t.connect('v1');
-  const room = await activeRoom(c, v, 'c1', 'v1', 'tok');
-  return { t, c, v, room };
-}
+import { activeRoom, chat, createTestApp } from './support/test-app.js';
 
 describe('message (SPEC §5)', () => {
   it('stores, acks and delivers the exact Message shape to every socket of both members', async () => {

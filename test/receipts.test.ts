@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RoomSummary } from '../src/protocol/index.js';
-import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
-
-async function chat() {
-  const t = await createTestApp();
-  const c = await t.connect('c1');
-  const v = await t.connect('v1');
-  const room = await activeRoom(c, v, 'c1', 'v1', 'tok');
-  return { t, c, v, room };
-}
+import { activeRoom, chat, createTestApp, type TestApp } from './support/test-app.js';
 
 /** The rooms a fresh socket of `userId` is told about in its `list-room` notice. */
 async function listRooms(t: TestApp, userId: string): Promise<RoomSummary[]> {

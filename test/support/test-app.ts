@@ -105,3 +105,12 @@ export async function activeRoom(customer: TestClient, vendor: TestClient, c: st
   if (!accepted.success) throw new Error(`accept-room failed: ${JSON.stringify(accepted)}`);
   return accepted.data.room;
 }
+
+/** An app with customer c1 and vendor v1 connected and their room `tok` accepted. */
+export async function chat() {
+  const t = await createTestApp();
+  const c = await t.connect('c1');
+  const v = await t.connect('v1');
+  const room = await activeRoom(c, v, 'c1', 'v1', 'tok');
+  return { t, c, v, room };
+}
