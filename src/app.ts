@@ -87,9 +87,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     authenticator,
     metrics,
     log: log.child({ module: 'http' }),
-    checkReady: async () => {
-      await Promise.all([store.ping(), scale.ping()]);
-    },
+    readiness: { storage: () => store.ping(), ...scale.readiness },
     corsOrigins: config.corsOrigins,
     historyRate: config.rateLimits.history,
     demoDir: config.serveDemo ? resolve(here, '../public') : undefined,

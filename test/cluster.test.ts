@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.js';
 import { startNode, type NodeProcess } from './support/node-process.js';
+import { waitUntil } from './support/wait-until.js';
 import { createTempPgDatabase, databaseUrl, deleteRedisKeys, explainSkip, redisUrl, type TempDatabase } from './support/services.js';
 
 const pgAdminUrl = databaseUrl();
@@ -243,12 +244,4 @@ async function sendMany(from: TestClient, tag: string, count: number, window: nu
 
 function countInversions(ids: string[]): number {
   return ids.filter((id, i) => i > 0 && id < ids[i - 1]!).length;
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

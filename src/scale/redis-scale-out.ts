@@ -12,8 +12,6 @@ export interface RedisScaleOutOptions {
   log: Logger;
 }
 
-const PING_TIMEOUT_MS = 2000;
-
 /**
  * During an outage a command waits in ioredis' offline queue for at most two reconnection attempts, and
  * attempts are at most a second apart: a blip of a second or two loses nothing, and a longer outage turns
@@ -38,14 +36,6 @@ function watch(client: Redis, name: string, log: Logger): void {
     lost = false;
     log.warn({ connection: name }, 'redis reachable again');
   });
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -79,9 +69,11 @@ export async function createRedisScaleOut(url: string, options: RedisScaleOutOpt
         }),
       );
     },
-    ping: async () => {
-      if (redis.status !== 'ready' || publisher.status !== 'ready') throw new Error('redis is unreachable');
-      await withTimeout(redis.ping(), PING_TIMEOUT_MS, 'redis ping');
+    readiness: {
+      redis: async () => {
+        if (redis.status !== 'ready' || publisher.status !== 'ready') throw new Error('redis is unreachable');
+        await redis.ping();
+      },
     },
     close: async () => {
       await presence.close().catch((err: unknown) => log.warn({ err }, 'presence cleanup failed'));

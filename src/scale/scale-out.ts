@@ -9,14 +9,15 @@ export interface ScaleOut {
   readonly presence: PresenceRegistry;
   /** Installs the cross-node adapter on the Socket.IO server (no-op on a single node). */
   attach(io: Server): void;
-  ping(): Promise<void>;
+  /** Readiness probes of what the cross-node machinery depends on, by name (none on a single node). */
+  readonly readiness: Readonly<Record<string, () => Promise<void>>>;
   close(): Promise<void>;
 }
 
 export async function createScaleOut(config: Config, nodeId: string, log: Logger): Promise<ScaleOut> {
   if (config.redisUrl === undefined) {
     const presence = new LocalPresence();
-    return { presence, attach: () => {}, ping: async () => {}, close: () => presence.close() };
+    return { presence, attach: () => {}, readiness: {}, close: () => presence.close() };
   }
   const { createRedisScaleOut } = await import('./redis-scale-out.js');
   return createRedisScaleOut(config.redisUrl, {

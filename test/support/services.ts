@@ -2,8 +2,10 @@
  * External services for integration tests. `eval "$(bash scripts/ci-services.sh)"` starts Redis and
  * PostgreSQL on loopback and exports the two URLs below; without them the suites that need them skip.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -85,4 +87,60 @@ export async function deleteRedisKeys(url: string, prefix: string): Promise<void
   } finally {
     redis.disconnect();
   }
+}
+
+/** A free TCP port on loopback (the OS picks it; released before returning). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether `redis-server` can be run here (the resilience test starts its own). */
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+export interface RedisServer {
+  readonly url: string;
+  /** Starts it (again) on the same port, empty; resolves once it accepts connections. */
+  start(): Promise<void>;
+  /** SIGKILL, as a crash would: everything it held is gone. */
+  kill(): Promise<void>;
+}
+
+/** A private `redis-server` on a free loopback port, without persistence, owned by the caller. */
+export async function createRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let exited: Promise<unknown> = Promise.resolve();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start() {
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+      const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = proc;
+      exited = new Promise((resolve) => proc.once('exit', resolve));
+      return new Promise((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${out}`)), 10_000);
+        proc.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (!out.includes('Ready to accept connections')) return;
+          clearTimeout(timer);
+          resolve();
+        });
+        void exited.then(() => reject(new Error(`redis-server exited:\n${out}`)));
+      });
+    },
+    async kill() {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

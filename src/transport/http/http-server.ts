@@ -17,8 +17,8 @@ export interface HttpDeps {
   authenticator: Authenticator;
   metrics: Metrics;
   log: Logger;
-  /** Throws when a dependency (storage, adapter) is unreachable. */
-  checkReady: () => Promise<void>;
+  /** One probe per dependency (storage, redis), by name; a probe throws when its dependency is unreachable. */
+  readiness: Readonly<Record<string, () => Promise<void>>>;
   corsOrigins: readonly string[];
   historyRate: { points: number; durationSeconds: number };
   demoDir: string | undefined;
@@ -67,13 +67,11 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ success: true, status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await deps.checkReady();
-      return { success: true, status: 'ready' };
-    } catch (err) {
-      deps.log.warn({ err }, 'not ready');
-      return reply.status(503).send({ success: false, error: { code: 'internal', message: 'A dependency is unreachable.' } });
-    }
+    const checks = await probe(deps.readiness, deps.log);
+    const down = Object.keys(checks).filter((name) => checks[name] === 'down');
+    if (down.length === 0) return { success: true, status: 'ready', checks };
+    const error = { code: 'internal', message: `Unreachable: ${down.join(', ')}.` };
+    return reply.status(503).send({ success: false, error, checks });
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.type(deps.metrics.contentType).send(await deps.metrics.text()),
@@ -85,4 +83,29 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     await registerDemoAssets(app, deps.log);
   }
   return app;
+}
+
+const PROBE_TIMEOUT_MS = 3000;
+
+/** Runs every probe at once; one that fails or hangs past the timeout counts as `down`. */
+async function probe(probes: HttpDeps['readiness'], log: Logger): Promise<Record<string, 'up' | 'down'>> {
+  const names = Object.keys(probes);
+  const results = await Promise.all(
+    names.map(async (name) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([probes[name]!(), timeout]);
+        return 'up' as const;
+      } catch (err) {
+        log.warn({ err, dependency: name }, 'not ready: dependency unreachable');
+        return 'down' as const;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return Object.fromEntries(names.map((name, i) => [name, results[i]!]));
 }

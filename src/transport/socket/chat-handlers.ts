@@ -34,7 +34,9 @@ export function chatHandlers(
   return {
     [ClientEvent.JoinRoom]: async (raw) => {
       const { room, created, counterpart } = await rooms.join(actor, parsePayload(joinRoomSchema, raw, 'join-room payload'));
-      const counterpartOnline = created && (await presence.isOnline(actor.namespace, counterpart));
+      // The room is stored by now: failing the event would make a retry find it and notify nobody, so
+      // presence unreachable (Redis down) only costs the courtesy `online` notice.
+      const counterpartOnline = created && (await presence.isOnline(actor.namespace, counterpart).catch(() => false));
       return {
         reply: { data: { room } },
         after: () => {
