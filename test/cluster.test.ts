@@ -1,17 +1,28 @@
 /**
  * Scale-out end to end: three Parley processes sharing one PostgreSQL database and one Redis, clients on
- * different nodes, then one node SIGKILLed. See docs/scaling.md.
+ * different nodes (two of them through a switchable TCP "load balancer", reconnecting by themselves like
+ * real apps), then one node SIGKILLed. See docs/scaling.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.js';
 import { startNode, type NodeProcess } from './support/node-process.js';
+import { createSwitchProxy, type SwitchProxy } from './support/switch-proxy.js';
 import { waitUntil } from './support/wait-until.js';
-import { createTempPgDatabase, databaseUrl, deleteRedisKeys, explainSkip, redisUrl, type TempDatabase } from './support/services.js';
+import {
+  createTempPgDatabase,
+  databaseUrl,
+  deleteRedisKeys,
+  explainSkip,
+  redisUrl,
+  scanKeys,
+  type TempDatabase,
+} from './support/services.js';
 
 const pgAdminUrl = databaseUrl();
 const redis = redisUrl();
@@ -36,6 +47,9 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
   let database: TempDatabase | undefined;
   let dir: string | undefined;
   let admin: Redis;
+  /** The customer's and the first vendor device's balancers: node 1 and node 2 at first. */
+  let lbC: SwitchProxy;
+  let lbA: SwitchProxy;
   // The users' sockets as the scenario goes: customer on node 1, vendor devices on nodes 2 and 3.
   let c: TestClient;
   let vA: TestClient;
@@ -59,10 +73,13 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
       CONFIG_FILE: configFile,
     };
     nodes = await Promise.all(['node1', 'node2', 'node3'].map((name) => startNode(name, env)));
+    lbC = await createSwitchProxy(nodes[0]!.url);
+    lbA = await createSwitchProxy(nodes[1]!.url);
   }, 60_000);
 
   afterAll(async () => {
     for (const client of clients) client.close();
+    await Promise.all([lbC, lbA].map((lb) => lb?.close()));
     await Promise.all(nodes.map((node) => node.stop()));
     await database?.drop();
     await deleteRedisKeys(redis!, prefix);
@@ -72,6 +89,21 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
 
   function open(node: NodeProcess, userId: string, role: 'customerID' | 'vendorID'): Promise<TestClient> {
     const client = TestClient.open(node.url, NS, { query: { [role]: userId } });
+    clients.push(client);
+    return client.connected();
+  }
+
+  /** A client that reconnects by itself (as apps do) to whatever node the balancer sends it to. */
+  function viaBalancer(lb: SwitchProxy, userId: string, role: 'customerID' | 'vendorID'): Promise<TestClient> {
+    const socket = io(`${lb.url}/${NS}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      query: { [role]: userId },
+      reconnectionDelay: 200,
+      reconnectionDelayMax: 200,
+      randomizationFactor: 0,
+    });
+    const client = new TestClient(socket);
     clients.push(client);
     return client.connected();
   }
@@ -105,9 +137,8 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
   }
 
   it('carries room requests and acceptance between nodes', async () => {
-    const [n1, n2] = nodes as [NodeProcess, NodeProcess];
-    c = await open(n1, C, 'customerID');
-    vA = await open(n2, V, 'vendorID');
+    c = await viaBalancer(lbC, C, 'customerID');
+    vA = await viaBalancer(lbA, V, 'vendorID');
     await Promise.all([c.waitForPrivate('list-room'), vA.waitForPrivate('list-room')]);
 
     const joined = await c.request('join-room', { customerID: C, vendorID: V, roomToken: TOKEN });
@@ -164,6 +195,24 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
     for (const other of others) expect(other).toEqual(first);
   }, 60_000);
 
+  it('recovers a dropped device’s session on another node and replays what it missed', async () => {
+    const dropped = new Promise((resolve) => vA.socket.once('disconnect', resolve));
+    lbA.route(null); // the balancer takes node 2 out for this device…
+    lbA.cut();
+    await dropped;
+    await waitUntil('node 2 to keep the session in Redis', async () => (await sessionKeys()) > 0, 5000);
+    const missed = await send(c, 'sent while a device was away');
+    await deliveredTo([c, vB], missed._id);
+
+    const back = new Promise<void>((resolve) => vA.socket.once('connect', () => resolve()));
+    lbA.route(nodes[2]!.url); // …and sends it to node 3
+    await back;
+    expect(vA.socket.recovered).toBe(true);
+    await vA.waitFor('message', (m) => m._id === missed._id);
+    await mark(c, C, [vA]);
+    expect(vA.all('message', (m) => m._id === missed._id)).toHaveLength(1);
+  });
+
   it('sends no offline when one device closes, and exactly one when the last does', async () => {
     vB.close();
     await waitUntil('node 3 to drop the closed device', async () => (await vendorSockets()) === 1, 5000);
@@ -181,7 +230,7 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
   it('survives a SIGKILLed node: its users go offline within the bound, and they resume elsewhere', async () => {
     const [n1, n2, n3] = nodes as [NodeProcess, NodeProcess, NodeProcess];
     const killedAt = performance.now();
-    n1.child.kill('SIGKILL');
+    n1.child.kill('SIGKILL'); // the customer's app retries through its balancer, still pointing at node 1
     const offline = (s: TestClient) =>
       s.waitForPrivate('offline', (p) => p.userId === C, EXPIRY_BOUND_MS + SLACK_MS + 1000).then(() => performance.now() - killedAt);
     const elapsed = await Promise.all([offline(vA), offline(vB)]);
@@ -192,15 +241,20 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
     await deliveredTo([vA, vB], meanwhile._id);
     expect((await fetch(`${n2.url}/readyz`)).status).toBe(200);
 
-    const back = await open(n2, C, 'customerID');
-    const list = await back.waitForPrivate('list-room');
+    lbC.route(n2.url); // the balancer's health check has dropped node 1
+    const list = await c.waitForPrivate('list-room', () => true, 5000);
+    expect(c.socket.recovered).toBe(false); // node 1 died before it could save the session
     expect(list.data.rooms[0]).toMatchObject({ roomToken: TOKEN, lastMessage: { _id: meanwhile._id } });
     await Promise.all([vA, vB].map((s) => s.waitForPrivate('online', (p) => p.userId === C)));
-    const resumed = await send(back, 'back, on node 2');
-    await deliveredTo([back, vA, vB], resumed._id);
+    const resumed = await send(c, 'back, on node 2');
+    await deliveredTo([c, vA, vB], resumed._id);
     expect(await history(n3)).toEqual(await history(n2));
     for (const s of [vA, vB]) expect(presenceNotices(s, 'offline', C)).toBe(1);
   }, 30_000);
+
+  async function sessionKeys(): Promise<number> {
+    return (await scanKeys(admin, `${prefix}session:*`)).length;
+  }
 
   function vendorSockets(): Promise<number> {
     return admin.hlen(`${prefix}{presence}:u:${JSON.stringify([NS, V])}`);
