@@ -39,7 +39,7 @@ export interface ParleyApp {
   close(): Promise<void>;
 }
 
-function createAuthenticator(config: Config): Authenticator {
+function createAuthenticator(config: Config, clock: Clock): Authenticator {
   if (config.authMode === 'trusted') return new TrustedAuthenticator();
   return new JwtAuthenticator({
     ...(config.jwtSecret ? { secret: config.jwtSecret } : {}),
@@ -48,6 +48,7 @@ function createAuthenticator(config: Config): Authenticator {
     ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
     clockToleranceSeconds: config.jwtClockToleranceSeconds,
+    clock,
   });
 }
 
@@ -80,7 +81,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize);
   const presence = new PresenceService(scale.presence, rooms, store.lastSeen, clock);
   const history = new HistoryService(store.rooms, store.messages, config.namespaces);
-  const authenticator = createAuthenticator(config);
+  const authenticator = createAuthenticator(config, clock);
 
   const http = await buildHttpServer({
     history,

@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { io } from 'socket.io-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { TestClient } from './support/client.js';
@@ -6,12 +7,25 @@ import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 // Long enough that the missed messages are surely sent (and acked) while the client is away.
 const RECONNECT_DELAY_MS = 600;
 
+const SECRET = 'reconnect-test-secret-0123456789';
+
+/** The server's clock, moved forward by the test (the client's own timers keep real time). */
+const clock = { skew: 0, now: () => Date.now() + clock.skew };
+
+function token(sub: string, ttlSeconds: number): Promise<string> {
+  const exp = Math.floor(clock.now() / 1000) + ttlSeconds;
+  return new SignJWT({ sub, exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+}
+
+type Auth = Record<string, unknown> | ((cb: (data: Record<string, unknown>) => void) => void);
+
 /** A client that reconnects by itself, like a real app, after a fixed delay. */
-function reconnecting(t: TestApp, userId: string): Promise<TestClient> {
+function reconnecting(t: TestApp, userId: string, auth?: Auth): Promise<TestClient> {
   const socket = io(`${t.url}/customer`, {
     transports: ['websocket'],
     forceNew: true,
     query: { userId },
+    ...(auth ? { auth } : {}),
     reconnection: true,
     reconnectionDelay: RECONNECT_DELAY_MS,
     reconnectionDelayMax: RECONNECT_DELAY_MS,
@@ -80,5 +94,53 @@ describe('connection state recovery', () => {
     expect(alice.all('message', (m) => m._id === missed._id)).toEqual([]);
     const caughtUp = await alice.request('sync', { since: seen._id });
     expect(caughtUp).toEqual({ success: true, data: { messages: [missed], hasMore: false } });
+  });
+
+  it('checks the token again on a recovered reconnect: expired is refused, a refreshed one recovers', async () => {
+    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET, jwtClockToleranceSeconds: 0 }, { clock });
+    const bob = await t.open('customer', { auth: { token: await token('bob', 3600) } }).connected();
+    const stale = await reconnecting(t, 'alice', { token: await token('alice', 30) });
+    let fresh = await token('carol', 30);
+    const refreshing = await reconnecting(t, 'carol', (cb) => cb({ token: fresh }));
+    await activeRoom(stale, bob, 'alice', 'bob', 'ab');
+    await activeRoom(refreshing, bob, 'carol', 'bob', 'cb');
+
+    clock.skew = 60_000;
+    onTestFinished(() => void (clock.skew = 0));
+    fresh = await token('carol', 3600);
+    const refused = new Promise<Error>((resolve) => stale.socket.once('connect_error', resolve));
+    const back = reconnected(refreshing);
+    await Promise.all([cut(stale), cut(refreshing)]);
+    await bob.request('message', { roomToken: 'ab', message: 'for alice' });
+    await bob.request('message', { roomToken: 'cb', message: 'for carol' });
+
+    expect((await refused).message).toBe('unauthorized');
+    expect(stale.socket.connected).toBe(false);
+    await back;
+    expect(refreshing.socket.recovered).toBe(true);
+    expect((await refreshing.waitFor('message', (m) => m.roomToken === 'cb')).message).toBe('for carol');
+    expect(stale.all('message', (m) => m.message === 'for alice')).toEqual([]);
+  });
+
+  it('lets a recovered session that comes back with another user token take that identity only', async () => {
+    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET });
+    const bob = await t.open('customer', { auth: { token: await token('bob', 3600) } }).connected();
+    const carol = await t.open('customer', { auth: { token: await token('carol', 3600) } }).connected();
+    let current = await token('alice', 3600);
+    const shared = await reconnecting(t, 'alice', (cb) => cb({ token: current }));
+    await activeRoom(shared, bob, 'alice', 'bob', 'ab');
+    await activeRoom(carol, bob, 'carol', 'bob', 'cb');
+
+    current = await token('carol', 3600);
+    const back = reconnected(shared);
+    await cut(shared);
+    await back;
+    expect(shared.socket.recovered).toBe(true);
+    const toAlice = await bob.request('message', { roomToken: 'ab', message: 'for alice only' });
+    const toCarol = await bob.request('message', { roomToken: 'cb', message: 'for carol' });
+    await shared.waitFor('message', (m) => m._id === toCarol.data.message._id);
+    await shared.barrier();
+    expect(shared.all('message', (m) => m._id === toAlice.data.message._id)).toEqual([]);
+    expect((await shared.request('message', { roomToken: 'ab', message: 'as alice?' })).error.code).toBe('forbidden');
   });
 });

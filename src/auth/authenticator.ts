@@ -44,6 +44,8 @@ export interface JwtOptions extends KeySources {
   issuer?: string;
   audience?: string;
   clockToleranceSeconds: number;
+  /** The time exp/nbf are checked against (the app's clock); the system clock by default. */
+  clock?: { now(): number };
 }
 
 /** Longest token accepted; anything longer is refused before parsing. */
@@ -54,9 +56,11 @@ export class JwtAuthenticator implements Authenticator {
   readonly mode = 'jwt';
   private readonly keys: KeyRing;
   private readonly verifyOptions: JWTVerifyOptions;
+  private readonly clock: { now(): number };
 
   constructor(options: JwtOptions) {
     this.keys = loadKeyRing(options);
+    this.clock = options.clock ?? Date;
     this.verifyOptions = {
       algorithms: [...this.keys.keys()],
       clockTolerance: options.clockToleranceSeconds,
@@ -78,7 +82,7 @@ export class JwtAuthenticator implements Authenticator {
     const token = raw.trim().replace(BEARER, '');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keyFor, this.verifyOptions));
+      ({ payload } = await jwtVerify(token, this.keyFor, { ...this.verifyOptions, currentDate: new Date(this.clock.now()) }));
     } catch {
       // Which check failed stays on the server: telling the caller helps only an attacker.
       throw unauthorized();

@@ -66,8 +66,9 @@ export class SocketServer {
       maxHttpBufferSize: options.maxHttpBufferSize,
       serveClient: false,
       cors: options.corsOrigins.length > 0 ? { origin: [...options.corsOrigins] } : undefined,
+      // Middlewares run on a recovered reconnect too: an expired or revoked token must not resume a session.
       ...(options.recoveryWindowMs > 0
-        ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: true } }
+        ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: false } }
         : {}),
     });
     // Keep only what handshakes read from the upgrade request (the tuning guide's memory advice,
@@ -107,6 +108,9 @@ export class SocketServer {
     if ((await presence.socketCount(namespace, userId)) >= this.options.maxSocketsPerUser) {
       throw new ParleyError('rate_limited', `Too many connections: at most ${this.options.maxSocketsPerUser} sockets per user.`);
     }
+    // A recovered session comes back in its old user's room; a token for someone else must not keep it.
+    const restored = socket.recovered ? socket.data.actor : undefined;
+    if (restored && restored.userId !== userId) void socket.leave(userRoom(restored.userId));
     socket.data.actor = { namespace, userId, socketId: socket.id };
   }
 
