@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import { monotonicFactory } from 'ulid';
+import { fastMonotonicFactory as monotonicFactory } from './lib/fast-ulid.js';
 
 interface Room {
   _id: string;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
-import { monotonicFactory } from 'ulid';
+import { fastMonotonicFactory as monotonicFactory } from './lib/fast-ulid.js';
 
 export interface SeedPlan {
   messages: number;

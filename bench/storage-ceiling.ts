@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
-import { monotonicFactory } from 'ulid';
+import { fastMonotonicFactory as monotonicFactory } from './lib/fast-ulid.js';
 
 const DDL = `
 create table messages (

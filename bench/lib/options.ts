@@ -58,15 +58,15 @@ const quick: Mode = {
   stepFactor: 1.4,
   maxSteps: 9,
   latencyRates: [500, 1000, 2000],
-  latencyMs: 3000,
+  latencyMs: 2500,
   historyMessages: 100_000,
   historyRooms: 1_000,
-  historyMs: 3000,
+  historyMs: 2000,
   historyRate: 500,
   durabilityRate: 500,
   durabilityMs: 4000,
   storageMs: 2000,
-  quietBudgetMs: 20_000,
+  quietBudgetMs: 15_000,
 };
 
 const smoke: Mode = {

@@ -55,7 +55,7 @@ function parleyRows(r: Results): [string, string, string, string][] {
   for (const b of r.b2 ?? []) rows.push([`B2 storage ceiling, SQLite WAL NORMAL, batch ${b.batchSize} (rows/s)`, String(b.rowsPerSec), '', '']);
   const p = r.targets['parley-sqlite'];
   const b2 = r.b2?.[0];
-  if (p && b2) rows.push(['Parley throughput / B2 ceiling (batch 256)', (p.throughput.sustained / b2.rowsPerSec).toFixed(2), '', '']);
+  if (p && b2) rows.push(['Parley sustained throughput as a share of the B2 ceiling (batch 256)', `${((100 * p.throughput.sustained) / b2.rowsPerSec).toFixed(1)} %`, '', '']);
   const h = r.history;
   if (h) {
     rows.push([`Seeding ${h.seed.messages} messages / ${h.seed.rooms} rooms (rows/s)`, String(h.seed.rowsPerSec), '', '']);
