@@ -12,6 +12,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.js';
 import { startNode, type NodeProcess } from './support/node-process.js';
+import { crossNodeLoad } from './support/cross-node-load.js';
 import { createSwitchProxy, type SwitchProxy } from './support/switch-proxy.js';
 import { waitUntil } from './support/wait-until.js';
 import {
@@ -47,9 +48,10 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
   let database: TempDatabase | undefined;
   let dir: string | undefined;
   let admin: Redis;
-  /** The customer's and the first vendor device's balancers: node 1 and node 2 at first. */
+  /** The balancers of the customer and of two vendor devices: nodes 1, 2 and 3 at first. */
   let lbC: SwitchProxy;
   let lbA: SwitchProxy;
+  let lbB: SwitchProxy;
   // The users' sockets as the scenario goes: customer on node 1, vendor devices on nodes 2 and 3.
   let c: TestClient;
   let vA: TestClient;
@@ -73,13 +75,13 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
       CONFIG_FILE: configFile,
     };
     nodes = await Promise.all(['node1', 'node2', 'node3'].map((name) => startNode(name, env)));
-    lbC = await createSwitchProxy(nodes[0]!.url);
-    lbA = await createSwitchProxy(nodes[1]!.url);
+    const balancers = await Promise.all(nodes.map((node) => createSwitchProxy(node.url)));
+    [lbC, lbA, lbB] = balancers as [SwitchProxy, SwitchProxy, SwitchProxy];
   }, 60_000);
 
   afterAll(async () => {
     for (const client of clients) client.close();
-    await Promise.all([lbC, lbA].map((lb) => lb?.close()));
+    await Promise.all([lbC, lbA, lbB].map((lb) => lb?.close()));
     await Promise.all(nodes.map((node) => node.stop()));
     await database?.drop();
     await deleteRedisKeys(redis!, prefix);
@@ -184,7 +186,7 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
   });
 
   it('measures a small cross-node load (two senders on two nodes, three receiving sockets)', async () => {
-    const stats = await crossNodeLoad({ senders: [c, vA], receivers: [c, vA, vB], perSender: 150, window: 25 });
+    const stats = await crossNodeLoad({ roomToken: TOKEN, senders: [c, vA], receivers: [c, vA, vB], perSender: 150, window: 25 });
     console.log(
       `[cluster] ${stats.messages} messages from nodes 1+2 to 3 sockets on 3 nodes: ${stats.seconds.toFixed(2)} s, ` +
         `${Math.round(stats.messages / stats.seconds)} msg/s stored, ${Math.round((stats.messages * 3) / stats.seconds)} deliveries/s; ` +
@@ -219,7 +221,7 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
     vA.close();
     await c.waitForPrivate('offline', (p) => p.userId === V);
     // The vendor comes back on both nodes: the online from node 3 comes after anything node 3 sent before.
-    vB = await open(nodes[2]!, V, 'vendorID');
+    vB = await viaBalancer(lbB, V, 'vendorID');
     await c.waitForPrivate('online', (p) => p.userId === V);
     vA = await open(nodes[1]!, V, 'vendorID');
     await mark(vA, V, [c]);
@@ -252,6 +254,24 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
     for (const s of [vA, vB]) expect(presenceNotices(s, 'offline', C)).toBe(1);
   }, 30_000);
 
+  it('drains a node on SIGTERM: its clients reconnect to another node by themselves and resume', async () => {
+    const [, n2, n3] = nodes as [NodeProcess, NodeProcess, NodeProcess];
+    const dropped = new Promise((resolve) => vB.socket.once('disconnect', resolve));
+    lbB.route(null); // the balancer stops sending anyone to node 3…
+    n3.child.kill('SIGTERM');
+    expect(await dropped).toBe('transport close'); // not "io server disconnect", after which clients stay away
+    expect(await n3.exited).toBe(0);
+
+    const missed = await send(c, 'sent while node 3 was going away');
+    const back = new Promise<void>((resolve) => vB.socket.once('connect', () => resolve()));
+    lbB.route(n2.url); // …and sends the reconnecting device to node 2
+    await back;
+    expect(vB.socket.recovered).toBe(true); // node 3 saved the session in Redis on its way out
+    await vB.waitFor('message', (m) => m._id === missed._id);
+    const reply = await send(vB, 'resumed on node 2');
+    await deliveredTo([c, vA, vB], reply._id);
+  });
+
   async function sessionKeys(): Promise<number> {
     return (await scanKeys(admin, `${prefix}session:*`)).length;
   }
@@ -259,43 +279,4 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
   function vendorSockets(): Promise<number> {
     return admin.hlen(`${prefix}{presence}:u:${JSON.stringify([NS, V])}`);
   }
-
-  async function crossNodeLoad(opts: { senders: TestClient[]; receivers: TestClient[]; perSender: number; window: number }) {
-    const sentAt = new Map<string, number>();
-    const latencies: number[] = [];
-    const watched = opts.receivers.at(-1)!;
-    const onMessage = (m: { clientMsgId?: string }) => {
-      const at = m.clientMsgId && sentAt.get(m.clientMsgId);
-      if (at) latencies.push(performance.now() - at);
-    };
-    watched.socket.on('message', onMessage);
-    const before = opts.receivers.map((r) => r.all('message').length);
-    const started = performance.now();
-    const ids = (await Promise.all(opts.senders.map((s, i) => sendMany(s, `load-${i}`, opts.perSender, opts.window, sentAt)))).flat();
-    await Promise.all(ids.map((id) => deliveredTo(opts.receivers, id)));
-    const seconds = (performance.now() - started) / 1000;
-    watched.socket.off('message', onMessage);
-    latencies.sort((a, b) => a - b);
-    const inversions = opts.receivers.map((r, i) => countInversions(r.all('message').slice(before[i]).map((m) => m._id)));
-    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    return { messages: ids.length, seconds, p50: pct(0.5), p99: pct(0.99), inversions };
-  }
 });
-
-/** At most `window` unacknowledged messages at a time; returns the stored ids. */
-async function sendMany(from: TestClient, tag: string, count: number, window: number, sentAt: Map<string, number>) {
-  const ids: string[] = [];
-  for (let start = 0; start < count; start += window) {
-    const batch = Array.from({ length: Math.min(window, count - start) }, (_, i) => {
-      const clientMsgId = `${tag}-${start + i}`;
-      sentAt.set(clientMsgId, performance.now());
-      return from.request('message', { roomToken: TOKEN, message: `load ${clientMsgId}`, clientMsgId });
-    });
-    for (const ack of await Promise.all(batch)) ids.push(ack.data.message._id);
-  }
-  return ids;
-}
-
-function countInversions(ids: string[]): number {
-  return ids.filter((id, i) => i > 0 && id < ids[i - 1]!).length;
-}

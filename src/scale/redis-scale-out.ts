@@ -38,6 +38,13 @@ function watch(client: Redis, name: string, log: Logger): void {
   });
 }
 
+async function quit(client: Redis): Promise<void> {
+  if (client.status !== 'ready') return client.disconnect();
+  const timer = setTimeout(() => client.disconnect(), 1000);
+  await client.quit().catch(() => {});
+  clearTimeout(timer);
+}
+
 /**
  * Many nodes: the Redis streams adapter carries broadcasts (it survives Redis blips and supports
  * connection state recovery, see docs/scaling.md); presence counts live in Redis.
@@ -77,8 +84,8 @@ export async function createRedisScaleOut(url: string, options: RedisScaleOutOpt
     },
     close: async () => {
       await presence.close().catch((err: unknown) => log.warn({ err }, 'presence cleanup failed'));
-      publisher.disconnect();
-      redis.disconnect();
+      // QUIT, not a hard disconnect: sessions saved and broadcasts sent while closing still reach Redis.
+      await Promise.all([publisher, redis].map(quit));
     },
   };
 }

@@ -163,14 +163,15 @@ export class SocketServer {
   /** Shutdown, step 2: disconnect every local socket (after its queued acks are written) and stop the engine. */
   async close(): Promise<void> {
     // engine.close() discards each connection's write buffer, which may still hold acks of stored
-    // messages; a plain disconnect first flushes that buffer and then closes the connection.
-    // (io.local is the main namespace only, so each namespace disconnects its own sockets.)
+    // messages; closing each connection ourselves first flushes that buffer. Closing the connection (not
+    // disconnecting the sockets, which sends "io server disconnect": clients would not come back) lets
+    // clients reconnect by themselves, through the balancer to another node, and resume their session.
     const namespaces = this.options.namespaces.map((name) => this.io.of(`/${name}`));
     const connections = new Set(namespaces.flatMap((nsp) => [...nsp.sockets.values()].map((s) => s.conn)));
     const flushed = [...connections].map((conn) =>
       conn.readyState === 'closed' ? Promise.resolve() : new Promise<void>((resolve) => conn.once('close', () => resolve())),
     );
-    for (const nsp of namespaces) nsp.local.disconnectSockets(true);
+    for (const conn of connections) conn.close();
     await within(Promise.all(flushed), Math.max(MIN_FLUSH_MS, this.closeDeadline - Date.now()));
     this.io.engine.close();
     await Promise.allSettled([...this.pendingPresence]);
