@@ -7,10 +7,16 @@ export interface HandshakeInput {
   query: Record<string, unknown>;
 }
 
+export interface Identity {
+  userId: string;
+  /** When the credential stops being valid (ms since the epoch, clock tolerance included). */
+  expiresAt?: number;
+}
+
 /** Turns credentials into a user id, or throws a ParleyError. */
 export interface Authenticator {
   readonly mode: 'trusted' | 'jwt';
-  fromHandshake(handshake: HandshakeInput): Promise<string>;
+  fromHandshake(handshake: HandshakeInput): Promise<Identity>;
   /** The reader of an HTTP request: a user id in jwt mode, undefined in trusted mode. */
   fromAuthorizationHeader(header: string | undefined): Promise<string | undefined>;
 }
@@ -20,7 +26,7 @@ const IDENTITY_KEYS = ['customerID', 'vendorID', 'userId'] as const;
 export class TrustedAuthenticator implements Authenticator {
   readonly mode = 'trusted';
 
-  async fromHandshake({ query }: HandshakeInput): Promise<string> {
+  async fromHandshake({ query }: HandshakeInput): Promise<Identity> {
     for (const key of IDENTITY_KEYS) {
       const value = query[key];
       if (value === undefined || value === '') continue;
@@ -30,7 +36,7 @@ export class TrustedAuthenticator implements Authenticator {
           `query.${key} must be 1–128 characters from [A-Za-z0-9_.:@-].`,
         );
       }
-      return value;
+      return { userId: value };
     }
     throw new ParleyError('invalid_payload', 'Connect with query.customerID, query.vendorID or query.userId set to your user id.');
   }
@@ -57,10 +63,12 @@ export class JwtAuthenticator implements Authenticator {
   private readonly keys: KeyRing;
   private readonly verifyOptions: JWTVerifyOptions;
   private readonly clock: { now(): number };
+  private readonly toleranceSeconds: number;
 
   constructor(options: JwtOptions) {
     this.keys = loadKeyRing(options);
     this.clock = options.clock ?? Date;
+    this.toleranceSeconds = options.clockToleranceSeconds;
     this.verifyOptions = {
       algorithms: [...this.keys.keys()],
       clockTolerance: options.clockToleranceSeconds,
@@ -69,15 +77,15 @@ export class JwtAuthenticator implements Authenticator {
     };
   }
 
-  async fromHandshake({ auth, query }: HandshakeInput): Promise<string> {
+  async fromHandshake({ auth, query }: HandshakeInput): Promise<Identity> {
     return this.verify(auth.token ?? query.token);
   }
 
   async fromAuthorizationHeader(header: string | undefined): Promise<string> {
-    return this.verify(header);
+    return (await this.verify(header)).userId;
   }
 
-  private async verify(raw: unknown): Promise<string> {
+  private async verify(raw: unknown): Promise<Identity> {
     if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) throw unauthorized();
     const token = raw.trim().replace(BEARER, '');
     let payload: JWTPayload;
@@ -89,7 +97,8 @@ export class JwtAuthenticator implements Authenticator {
     }
     const sub = typeof payload.sub === 'number' ? String(payload.sub) : payload.sub;
     if (typeof sub !== 'string' || !USER_ID_PATTERN.test(sub)) throw unauthorized();
-    return sub;
+    if (typeof payload.exp !== 'number') return { userId: sub };
+    return { userId: sub, expiresAt: (payload.exp + this.toleranceSeconds) * 1000 };
   }
 
   private readonly keyFor: JWTVerifyGetKey = (header, token) => {

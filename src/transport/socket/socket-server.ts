@@ -48,7 +48,15 @@ function within(work: Promise<unknown>, ms: number): Promise<void> {
   return Promise.race([work.then(() => {}), timeout]).finally(() => clearTimeout(timer));
 }
 
-type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { actor: Actor }>;
+type ParleySocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  { actor: Actor; expiresAt?: number | undefined }
+>;
+
+// setTimeout's longest delay (~24.8 days); tokens living longer are only checked on reconnect.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Socket.IO on the shared HTTP server: namespaces, handshake auth, per-socket lifecycle. */
 export class SocketServer {
@@ -103,7 +111,7 @@ export class SocketServer {
 
   private async authenticate(socket: ParleySocket, namespace: string): Promise<void> {
     const { auth, query } = socket.handshake;
-    const userId = await this.deps.authenticator.fromHandshake({ auth, query: query as Record<string, unknown> });
+    const { userId, expiresAt } = await this.deps.authenticator.fromHandshake({ auth, query: query as Record<string, unknown> });
     const { presence } = this.deps.services;
     if ((await presence.socketCount(namespace, userId)) >= this.options.maxSocketsPerUser) {
       throw new ParleyError('rate_limited', `Too many connections: at most ${this.options.maxSocketsPerUser} sockets per user.`);
@@ -112,6 +120,17 @@ export class SocketServer {
     const restored = socket.recovered ? socket.data.actor : undefined;
     if (restored && restored.userId !== userId) void socket.leave(userRoom(restored.userId));
     socket.data.actor = { namespace, userId, socketId: socket.id };
+    socket.data.expiresAt = expiresAt;
+  }
+
+  /** A socket does not outlive its token: it is disconnected when the token expires. */
+  private expireWithToken(socket: ParleySocket): void {
+    const { expiresAt } = socket.data;
+    if (expiresAt === undefined) return;
+    const delay = expiresAt - Date.now();
+    if (delay > MAX_TIMER_MS) return;
+    const timer = setTimeout(() => socket.disconnect(true), Math.max(0, delay));
+    socket.once('disconnect', () => clearTimeout(timer));
   }
 
   private onConnection(socket: ParleySocket, notifier: Notifier): void {
@@ -123,6 +142,7 @@ export class SocketServer {
     for (const event of Object.values(ClientEvent)) this.binder.bind(socket, event, handlers[event]);
     this.binder.rejectUnknown(socket);
     this.deps.metrics.sockets.inc({ namespace: actor.namespace });
+    this.expireWithToken(socket);
 
     const ready = this.greet(socket, actor, notifier);
     socket.on('disconnect', () => {
