@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import { decodeTime, monotonicFactory } from 'ulid';
 import type { Clock } from './clock.js';
 
@@ -6,8 +7,26 @@ export interface IdGenerator {
   next(): string;
 }
 
+const POOL_BYTES = 4096;
+
+/**
+ * A PRNG for `ulid` drawing from a pooled crypto buffer: ulid's default asks the OS for one byte per
+ * random character (16 calls per id), which showed up in profiles of the message path.
+ */
+export function pooledPrng(): () => number {
+  const pool = new Uint8Array(POOL_BYTES);
+  let position = POOL_BYTES;
+  return () => {
+    if (position >= POOL_BYTES) {
+      randomFillSync(pool);
+      position = 0;
+    }
+    return pool[position++]! / 0x100;
+  };
+}
+
 export function createIdGenerator(clock: Clock): IdGenerator {
-  const factory = monotonicFactory();
+  const factory = monotonicFactory(pooledPrng());
   return { next: () => factory(clock.now()) };
 }
 
