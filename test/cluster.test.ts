@@ -12,7 +12,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.js';
 import { startNode, type NodeProcess } from './support/node-process.js';
-import { crossNodeLoad } from './support/cross-node-load.js';
+import { crossNodeLoad, type LoadStats } from './support/cross-node-load.js';
 import { createSwitchProxy, type SwitchProxy } from './support/switch-proxy.js';
 import { waitUntil } from './support/wait-until.js';
 import {
@@ -185,14 +185,18 @@ describe.skipIf(Boolean(missing))('cluster: three nodes on PostgreSQL + Redis', 
     for (const other of others) expect(other).toEqual(first);
   });
 
-  it('measures a small cross-node load (two senders on two nodes, three receiving sockets)', async () => {
-    const stats = await crossNodeLoad({ roomToken: TOKEN, senders: [c, vA], receivers: [c, vA, vB], perSender: 150, window: 25 });
-    console.log(
-      `[cluster] ${stats.messages} messages from nodes 1+2 to 3 sockets on 3 nodes: ${stats.seconds.toFixed(2)} s, ` +
-        `${Math.round(stats.messages / stats.seconds)} msg/s stored, ${Math.round((stats.messages * 3) / stats.seconds)} deliveries/s; ` +
-        `send→receipt on node 3: p50 ${stats.p50.toFixed(1)} ms, p99 ${stats.p99.toFixed(1)} ms; ` +
-        `deliveries out of _id order per socket: ${stats.inversions.join('/')}`,
-    );
+  it('measures cross-node delivery: one message at a time, then two senders with 25 in flight each', async () => {
+    const report = (label: string, stats: LoadStats) =>
+      console.log(
+        `[cluster] ${label}: ${stats.messages} messages in ${stats.seconds.toFixed(2)} s = ` +
+          `${Math.round(stats.messages / stats.seconds)} msg/s stored, ${Math.round((stats.messages * 3) / stats.seconds)} deliveries/s; ` +
+          `send→receipt on node 3 p50 ${stats.p50.toFixed(1)} ms, p99 ${stats.p99.toFixed(1)} ms; ` +
+          `deliveries out of _id order per socket: ${stats.inversions.join('/')}`,
+      );
+    const receivers = [c, vA, vB];
+    report('node 1 → nodes 1-3, one at a time', await crossNodeLoad({ roomToken: TOKEN, senders: [c], receivers, perSender: 50, window: 1 }));
+    const loaded = await crossNodeLoad({ roomToken: TOKEN, senders: [c, vA], receivers, perSender: 150, window: 25 });
+    report('nodes 1+2 → nodes 1-3, 2 × 25 in flight', loaded);
     const [first, ...others] = await Promise.all(nodes.map(history));
     for (const other of others) expect(other).toEqual(first);
   }, 60_000);

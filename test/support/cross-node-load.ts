@@ -31,7 +31,8 @@ export async function crossNodeLoad(opts: LoadOptions): Promise<LoadStats> {
   watched.socket.on('message', onMessage);
   const before = opts.receivers.map((r) => r.all('message').length);
   const started = performance.now();
-  const sent = opts.senders.map((s, i) => sendMany(s, opts, `load-${i}`, sentAt));
+  const run = Math.random().toString(36).slice(2, 8); // clientMsgIds are unique per sender: never reuse one
+  const sent = opts.senders.map((s, i) => sendMany(s, opts, `load-${run}-${i}`, sentAt));
   const ids = (await Promise.all(sent)).flat();
   await Promise.all(ids.flatMap((id) => opts.receivers.map((r) => r.waitFor('message', (m) => m._id === id, 30_000))));
   const seconds = (performance.now() - started) / 1000;
