@@ -55,7 +55,10 @@ export async function createRedisScaleOut(url: string, options: RedisScaleOutOpt
   const log = options.log.child({ module: 'redis' });
   const redis = new Redis(url, { ...connectionOptions, lazyConnect: true });
   watch(redis, 'presence', log);
-  await redis.connect();
+  await redis.connect().catch((err: unknown) => {
+    redis.disconnect(); // else it keeps reconnecting in the background of a process that failed to start
+    throw new Error(`cannot reach Redis (REDIS_URL): ${err instanceof Error ? err.message : String(err)}`);
+  });
   const presence = new RedisPresence(redis, {
     nodeId: options.nodeId,
     ttlSeconds: options.ttlSeconds,
