@@ -108,6 +108,7 @@ describe.skipIf(!pgAdminUrl)('resilience: a PostgreSQL outage', () => {
     const c = await t.connect('c1', 'customer', 'customerID');
     const v = await t.connect('v1', 'customer', 'vendorID');
     await activeRoom(c, v, 'c1', 'v1', 'tok');
+    expect(await c.request('message', { roomToken: 'tok', message: 'before', clientMsgId: 'p0' })).toMatchObject({ success: true });
 
     await setConnectable(name, false);
     onTestFinished(() => setConnectable(name, true));
@@ -119,7 +120,7 @@ describe.skipIf(!pgAdminUrl)('resilience: a PostgreSQL outage', () => {
     expect(retried).toMatchObject({ success: true, data: { message: { message: 'retry', clientMsgId: 'p1' } } });
     await v.waitFor('message', (m) => m._id === retried.data.message._id);
     const history = await (await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`)).json();
-    expect(history.data.messages.map((m: { clientMsgId?: string }) => m.clientMsgId)).toEqual(['p1']);
+    expect(history.data.messages.map((m: { clientMsgId?: string }) => m.clientMsgId)).toEqual(['p1', 'p0']);
   }, 60_000);
 });
 
@@ -133,6 +134,8 @@ async function duringPgOutage(t: TestApp, c: TestClient): Promise<void> {
   c.send('message', { roomToken: 'tok', message: 'no ack', clientMsgId: 'p2' });
   const notice = await c.waitForPrivate('message', (p) => p.success === false, OUTAGE_ACK_MS);
   expect(notice.error.code).toBe('internal');
+  // A room this node has seen active is cached (active is final): typing needs no storage.
+  expect(await ackWithin(c, OUTAGE_ACK_MS, 'typing', { roomToken: 'tok' })).toEqual({ success: true });
 
   const history = await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`);
   expect(history.status).toBe(500);

@@ -13,13 +13,14 @@ export interface RedisScaleOutOptions {
 }
 
 /**
- * During an outage a command waits in ioredis' offline queue for at most two reconnection attempts, and
- * attempts are at most a second apart: a blip of a second or two loses nothing, and a longer outage turns
- * into errors (→ `internal`) within about two seconds instead of hanging.
+ * During an outage ioredis tries to reconnect every half second and keeps the commands issued meanwhile in a
+ * queue, which it fails all at once after every fourth failed attempt: a command waits at most ~2 s for Redis
+ * to come back, then fails (→ `internal`) instead of hanging. Failed commands are dropped, not sent later,
+ * which keeps presence self-healing simple (the heartbeat compares what Redis holds with what the node has).
  */
 const connectionOptions: RedisOptions = {
-  maxRetriesPerRequest: 2,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  maxRetriesPerRequest: 3,
+  retryStrategy: () => 500,
   connectTimeout: 5000,
 };
 
