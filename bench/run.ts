@@ -76,30 +76,47 @@ async function runAll(opts: Options, gens: Generator[], dir: string, configFile:
       await Promise.all(gens.map((g) => g.close().catch(() => {})));
     }
   };
-  if (want(opts, 'b2')) await attempt('b2', async () => { results.b2 = await storageCeiling(mode.storageMs); log(`  b2: ${JSON.stringify(results.b2)}`); });
-  if (want(opts, 'b1')) await attempt('b1', async () => { results.targets['b1'] = await measureTarget(b1Spec, mode, gens, undefined, log); });
+  const profileArgs = (sub: string) => (opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, sub)}`] : []);
+  if (opts.profile) rmSync(join(root, PROFILE_DIR), { recursive: true, force: true });
+
+  if (want(opts, 'b2')) {
+    await attempt('b2', async () => {
+      results.b2 = await storageCeiling(mode.storageMs);
+      log(`  b2: ${JSON.stringify(results.b2)}`);
+    });
+  }
+  if (want(opts, 'b1')) await attempt('b1', async () => void (results.targets['b1'] = await measureTarget(b1Spec, mode, gens, undefined, log)));
   const b1Sustained = results.targets['b1']?.throughput.sustained;
   if (want(opts, 'parley')) {
-    const profileArgs = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-    if (opts.profile) rmSync(join(root, PROFILE_DIR), { recursive: true, force: true });
-    const spec = parleySpec('parley-sqlite', `sqlite:${join(dir, 'parley.db')}`, configFile, profileArgs);
-    await attempt('parley-sqlite', async () => { results.targets['parley-sqlite'] = await measureTarget(spec, mode, gens, b1Sustained, log); });
-    if (opts.profile) await attempt('profile', async () => analyzeProfile(results));
+    const spec = parleySpec('parley-sqlite', `sqlite:${join(dir, 'parley.db')}`, configFile, profileArgs('socket'));
+    await attempt('parley-sqlite', async () => void (results.targets['parley-sqlite'] = await measureTarget(spec, mode, gens, b1Sustained, log)));
+    if (opts.profile) await attempt('profile', async () => void (results.profile = analyzeProfile('socket', 'Parley, socket load')));
   }
   if (opts.pgUrl && want(opts, 'pg')) {
     const spec = parleySpec('parley-pg', opts.pgUrl, configFile);
-    await attempt('parley-pg', async () => { results.targets['parley-pg'] = await measureTarget(spec, mode, gens, b1Sustained, log); });
+    await attempt('parley-pg', async () => void (results.targets['parley-pg'] = await measureTarget(spec, mode, gens, b1Sustained, log)));
   }
-  if (want(opts, 'history')) await attempt('history', async () => { log('  history'); results.history = await history(mode, dir, configFile, 0, log); });
-  if (want(opts, 'durability')) await attempt('durability', async () => { log('  durability'); results.durability = await durability(mode, dir, configFile, gens[0]!, 0, log); });
+  if (want(opts, 'history')) {
+    await attempt('history', async () => {
+      log('  history');
+      results.history = await history(mode, dir, configFile, 0, log, profileArgs('history'));
+    });
+    if (opts.profile) await attempt('profile', async () => void (results.profileHistory = analyzeProfile('history', 'Parley, history requests')));
+  }
+  if (want(opts, 'durability')) {
+    await attempt('durability', async () => {
+      log('  durability');
+      results.durability = await durability(mode, dir, configFile, gens[0]!, 0, log);
+    });
+  }
 }
 
-async function analyzeProfile(results: Results): Promise<void> {
-  const file = busiestProfile(join(root, PROFILE_DIR));
-  if (!file) throw new Error(`no .cpuprofile in ${PROFILE_DIR} (did Parley exit cleanly on SIGTERM?)`);
+function analyzeProfile(sub: string, what: string): NonNullable<Results['profile']> {
+  const file = busiestProfile(join(root, PROFILE_DIR, sub));
+  if (!file) throw new Error(`no .cpuprofile in ${PROFILE_DIR}/${sub} (did Parley exit cleanly on SIGTERM?)`);
   const top = topFrames(file, 10, root);
-  results.profile = { file: file.slice(root.length), ...top };
-  log(`  profile (Parley, whole run):\n${formatFrames(top)}`);
+  log(`  profile (${what}):\n${formatFrames(top)}`);
+  return { what, file: file.slice(root.length), ...top };
 }
 
 async function main(): Promise<void> {

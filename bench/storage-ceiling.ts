@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import SQLite from 'better-sqlite3';
+import { newHist, percentiles, recordMs, type Percentiles } from './lib/hist.js';
 import { fastMonotonicFactory as monotonicFactory } from './lib/fast-ulid.js';
 
 const DDL = `
@@ -23,6 +24,8 @@ export interface StorageRun {
   rows: number;
   ms: number;
   rowsPerSec: number;
+  /** Time of one batch transaction (ms): WAL auto-checkpoints (which fsync) show up in the tail. */
+  commit: Percentiles;
 }
 
 function run(db: SQLite.Database, batchSize: number, ms: number, tag: string): StorageRun {
@@ -39,11 +42,16 @@ function run(db: SQLite.Database, batchSize: number, ms: number, tag: string): S
       insert.run(nextId(now), 'customer', room.id, room.token, `c${rows % 100}`, `v${rows % 100}`, 'hello', 'text', `${tag}.${rows}`, new Date(now).toISOString());
     }
   });
+  const hist = newHist();
   const t0 = performance.now();
   const deadline = t0 + ms;
-  for (let i = 0; i < 10_000_000 && performance.now() < deadline; i++) batch(batchSize);
+  for (let i = 0; i < 10_000_000 && performance.now() < deadline; i++) {
+    const t = performance.now();
+    batch(batchSize);
+    recordMs(hist, performance.now() - t);
+  }
   const took = performance.now() - t0;
-  return { batchSize, rows, ms: Math.round(took), rowsPerSec: Math.round((rows * 1000) / took) };
+  return { batchSize, rows, ms: Math.round(took), rowsPerSec: Math.round((rows * 1000) / took), commit: percentiles(hist) };
 }
 
 /** Runs the ceiling with Parley's group-commit batch (256) and with one row per commit. */

@@ -15,7 +15,8 @@ export interface Mode {
   historyMessages: number;
   historyRooms: number;
   historyMs: number;
-  historyRate: number;
+  /** autocannon connections, closed loop: 1 measures the request itself, more adds queueing. */
+  historyConnections: number;
   durabilityRate: number;
   durabilityMs: number;
   storageMs: number;
@@ -39,7 +40,7 @@ const full: Mode = {
   historyMessages: 1_000_000,
   historyRooms: 10_000,
   historyMs: 15000,
-  historyRate: 1000,
+  historyConnections: 1,
   durabilityRate: 1000,
   durabilityMs: 10000,
   storageMs: 5000,
@@ -62,7 +63,6 @@ const quick: Mode = {
   historyMessages: 100_000,
   historyRooms: 1_000,
   historyMs: 2000,
-  historyRate: 500,
   durabilityRate: 500,
   durabilityMs: 4000,
   storageMs: 2000,
@@ -85,7 +85,6 @@ const smoke: Mode = {
   historyMessages: 2_000,
   historyRooms: 20,
   historyMs: 800,
-  historyRate: 100,
   durabilityRate: 100,
   durabilityMs: 1500,
   storageMs: 300,

@@ -48,11 +48,12 @@ function mainRows(r: Results): Row[] {
   return rows;
 }
 
-const lat = (h: HttpLatency | undefined) => (h ? `${h.p50} / ${h.p99} / ${h.p999} (${h.rps} req/s${h.non2xx || h.errors ? `, ${h.non2xx + h.errors} failed` : ''})` : '—');
+const lat = (h: HttpLatency | undefined) =>
+  h ? `${h.p50} / ${h.p99} / ${h.p999} (${h.rps} req/s, server CPU ${h.serverCpu ?? '?'}${h.non2xx || h.errors ? `, ${h.non2xx + h.errors} failed` : ''})${(h.foreign ?? 0) > 0.25 ? ' ⚠foreign-load' : ''}` : '—';
 
 function parleyRows(r: Results): [string, string, string, string][] {
   const rows: [string, string, string, string][] = [];
-  for (const b of r.b2 ?? []) rows.push([`B2 storage ceiling, SQLite WAL NORMAL, batch ${b.batchSize} (rows/s)`, String(b.rowsPerSec), '', '']);
+  for (const b of r.b2 ?? []) rows.push([`B2 storage ceiling, SQLite WAL NORMAL, batch ${b.batchSize}: rows/s (one commit p50 / p99 / max ms)`, `${b.rowsPerSec} (${b.commit.p50} / ${b.commit.p99} / ${b.commit.max})`, '', '']);
   const p = r.targets['parley-sqlite'];
   const b2 = r.b2?.[0];
   if (p && b2) rows.push(['Parley sustained throughput as a share of the B2 ceiling (batch 256)', `${((100 * p.throughput.sustained) / b2.rowsPerSec).toFixed(1)} %`, '', '']);
@@ -81,9 +82,10 @@ function table(head: string[], rows: string[][]): string {
 function stepsSection(r: Results): string {
   const out: string[] = [];
   for (const t of Object.values(r.targets)) {
-    out.push(`**${t.name}** throughput steps (offered → delivered/s, e2e p99 ms, lost, server CPU, generator CPU / event-loop p99 ms, foreign CPU):`);
+    out.push(`**${t.name}** throughput steps (offered → delivered/s, e2e p99 ms, lost, server CPU cores, generator CPU / event-loop p99 ms, other processes' CPU):`);
     for (const s of t.throughput.steps) {
-      out.push(`- ${s.rate} → ${s.deliveredPerSec}, p99 ${s.e2e.p99}, lost ${s.lost}, srv ${s.cpu.server}, gen ${s.genCpu} / ${s.genEldP99}, other ${s.cpu.foreign}${s.flags.length ? ` ⚠ ${s.flags.join(', ')}` : ''}`);
+      const store = s.store ? `, store batches ${s.store.batches} × ${s.store.meanBatch} msgs, mean ${s.store.meanStoreMs} ms, p99 ≤ ${s.store.p99StoreMsBound} ms` : '';
+      out.push(`- ${s.rate} → ${s.deliveredPerSec}, p99 ${s.e2e.p99}, lost ${s.lost}, srv ${s.cpu.server}, gen ${s.genCpu} / ${s.genEldP99}, other ${s.cpu.foreign}${store}${s.flags.length ? ` ⚠ ${s.flags.join(', ')}` : ''}`);
     }
   }
   return out.join('\n');
@@ -104,7 +106,12 @@ export function renderMarkdown(r: Results): string {
   ];
   const only = parleyRows(r);
   if (only.length) parts.splice(4, 0, table(['Parley-only figure', 'Value', 'Target', 'Met'], only));
-  if (r.profile) parts.push(`CPU profile ${r.profile.file} (${r.profile.totalMs} ms sampled, ${r.profile.busyMs} ms busy), top self time as % of busy time:\n\n${r.profile.frames.map((f, i) => `${i + 1}. ${f.percent}% ${f.selfMs} ms \`${f.frame}\``).join('\n')}\n\nBy origin: ${r.profile.groups.map((g) => `${g.frame} ${g.percent}%`).join(', ')}`);
+  for (const p of [r.profile, r.profileHistory]) {
+    if (!p) continue;
+    const frames = p.frames.map((f, i) => `${i + 1}. ${f.percent}% ${f.selfMs} ms \`${f.frame}\``).join('\n');
+    const groups = p.groups.map((g) => `${g.frame} ${g.percent}%`).join(', ');
+    parts.push(`CPU profile, ${p.what}: ${p.file} (${p.totalMs} ms sampled, ${p.busyMs} ms busy). Top self time, % of busy:\n\n${frames}\n\nBy origin: ${groups}`);
+  }
   if (r.meta.notes.length) parts.push(`Notes:\n${r.meta.notes.map((n) => `- ${n}`).join('\n')}`);
   if (r.errors.length) parts.push(`Errors:\n${r.errors.map((e) => `- ${e}`).join('\n')}`);
   return parts.join('\n\n') + '\n';

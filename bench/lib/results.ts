@@ -27,12 +27,22 @@ export interface Machine {
   kernel: string;
 }
 
+export interface ProfileSummary {
+  what: string;
+  file: string;
+  totalMs: number;
+  busyMs: number;
+  frames: Frame[];
+  groups: Frame[];
+}
+
 export interface Results {
   meta: { mode: string; startedAt: string; durationS: number; machine: Machine; commit: string; notes: string[] };
   b2?: StorageRun[];
   targets: Record<string, TargetResult>;
   history?: History;
   durability?: Durability;
-  profile?: { file: string; totalMs: number; busyMs: number; frames: Frame[]; groups: Frame[] };
+  profile?: ProfileSummary;
+  profileHistory?: ProfileSummary;
   errors: string[];
 }

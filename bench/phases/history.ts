@@ -29,13 +29,20 @@ async function getPage(url: string): Promise<Page> {
 }
 
 /** Migrates a fresh SQLite file with Parley, seeds it directly, restarts Parley on it and loads GET /v1/chat/. */
-export async function history(mode: Mode, dir: string, configFile: string, core: number, log: (l: string) => void): Promise<History> {
+export async function history(
+  mode: Mode,
+  dir: string,
+  configFile: string,
+  core: number,
+  log: (l: string) => void,
+  nodeArgs: string[] = [],
+): Promise<History> {
   const dbUrl = `sqlite:${join(dir, 'history.db')}`;
   const migrate = await startServer(parleySpec('parley-migrate', dbUrl, configFile), core);
   await migrate.stop();
   const seeded = seedHistory(dbUrl.slice('sqlite:'.length), { messages: mode.historyMessages, rooms: mode.historyRooms });
   log(`    seeded ${seeded.messages} messages in ${seeded.rooms} rooms: ${seeded.rowsPerSec} rows/s`);
-  const server = await startServer(parleySpec('parley-history', dbUrl, configFile), core);
+  const server = await startServer(parleySpec('parley-history', dbUrl, configFile, nodeArgs), core);
   try {
     const q = (token: string, rest: string) => `/v1/chat/?roomToken=${encodeURIComponent(token)}&namespace=customer&limit=20&${rest}`;
     const big = await getPage(server.url + q(seeded.bigToken, 'page=1'));
@@ -44,8 +51,9 @@ export async function history(mode: Mode, dir: string, configFile: string, core:
     const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
     const once = async (next: () => string) => {
       const meter = await cpuMeter([server.pid], [process.pid]);
-      const h = await httpLatency(server.url, next, { durationMs: mode.historyMs, rate: mode.historyRate, connections: 8 });
-      return { ...h, foreign: (await meter()).foreign };
+      const h = await httpLatency(server.url, next, { durationMs: mode.historyMs, connections: mode.historyConnections });
+      const cpu = await meter();
+      return { ...h, foreign: cpu.foreign, serverCpu: cpu.server };
     };
     // Repeated once (after waiting for quiet) if other processes used the CPU meanwhile.
     const load = async (next: () => string): Promise<HttpLatency> => {
