@@ -52,7 +52,7 @@ async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promi
 
 /**
  * Creates an empty PostgreSQL database `parley_test_<random>` next to the one `adminUrl` names (its
- * role needs CREATEDB) and returns its URL; `drop()` removes it, closing any connection left open.
+ * role needs CREATEDB) and returns its URL; `drop()` removes it, ending the role's connections left open.
  */
 export async function createTempPgDatabase(adminUrl: string): Promise<TempDatabase> {
   const name = `parley_test_${randomBytes(6).toString('hex')}`;
@@ -61,8 +61,28 @@ export async function createTempPgDatabase(adminUrl: string): Promise<TempDataba
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => withAdmin(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+    drop: () => withAdmin(adminUrl, (client) => dropDatabase(client, name)),
   };
+}
+
+/**
+ * Not `DROP DATABASE … WITH (FORCE)`: for a role that is not superuser it fails when an autovacuum worker is
+ * in the database. Ending our own leftover connections and then a plain DROP works: it waits (up to 5 s,
+ * retried) for autovacuum to leave.
+ */
+async function dropDatabase(client: pg.Client, name: string): Promise<void> {
+  await client.query(
+    'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = current_user AND pid <> pg_backend_pid()',
+    [name],
+  );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55006' || attempt >= 4) throw err; // 55006: object_in_use
+    }
+  }
 }
 
 /** A fresh SQLite file in a temp directory; `drop()` deletes the directory (WAL files included). */
