@@ -27,9 +27,10 @@ export function databaseUrl(): string | undefined {
 }
 
 /** Prints once why a suite is skipped, so a green run that tested nothing is visible. */
-export function explainSkip(suite: string, variable: string): void {
+export function explainSkip(suite: string, variables: string | string[]): void {
+  const names = typeof variables === 'string' ? [variables] : variables;
   console.warn(
-    `[${suite}] skipped: ${variable} is not set. Start the services with ` +
+    `[${suite}] skipped: ${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} not set. Start the services with ` +
       '`eval "$(bash scripts/ci-services.sh)"` to run it.',
   );
 }
