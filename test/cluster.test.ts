@@ -1,7 +1,7 @@
 /**
  * Scale-out end to end: three Parley processes sharing one PostgreSQL database and one Redis, clients on
  * different nodes (two of them through a switchable TCP "load balancer", reconnecting by themselves like
- * real apps), then one node SIGKILLed. See docs/scaling.md.
+ * real apps); then one node is SIGKILLed and another drained with SIGTERM. See docs/scaling.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,7 +74,10 @@ describe.skipIf(missing.length > 0)('cluster: three nodes on PostgreSQL + Redis'
       PRESENCE_TTL_SECONDS: String(TTL_SECONDS),
       CONFIG_FILE: configFile,
     };
-    nodes = await Promise.all(['node1', 'node2', 'node3'].map((name) => startNode(name, env)));
+    const started = await Promise.allSettled(['node1', 'node2', 'node3'].map((name) => startNode(name, env)));
+    nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason; // afterAll stops the ones that did start
     const balancers = await Promise.all(nodes.map((node) => createSwitchProxy(node.url)));
     [lbC, lbA, lbB] = balancers as [SwitchProxy, SwitchProxy, SwitchProxy];
   }, 60_000);
