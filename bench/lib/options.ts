@@ -57,7 +57,7 @@ const quick: Mode = {
   stepMs: 2500,
   drainMs: 2000,
   stepFactor: 1.4,
-  maxSteps: 9,
+  maxSteps: 10,
   latencyRates: [500, 1000, 2000],
   latencyMs: 2500,
   historyMessages: 100_000,

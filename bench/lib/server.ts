@@ -20,6 +20,12 @@ export interface Memory {
   heapUsed: number;
 }
 
+export interface EventLoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 export interface Server {
   name: string;
   pid: number;
@@ -28,6 +34,8 @@ export interface Server {
   child: ChildProcess;
   /** Memory after a forced full GC: VmRSS from /proc and V8 heap used. */
   memory(): Promise<Memory>;
+  /** The server's event-loop delay (ms) since the previous call (resolution 5 ms: idle reads ~5). */
+  eventLoop(): Promise<EventLoopDelay>;
   /** Last lines the process printed (for error messages). */
   tail(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -56,6 +64,7 @@ export async function startServer(spec: ServerSpec, core: number): Promise<Serve
     child,
     tail: () => lines.join('\n'),
     memory: () => memory(child),
+    eventLoop: () => eventLoop(child),
     stop: (signal = 'SIGTERM') => stopProcess(child, signal, 15_000),
   };
   try {
@@ -89,4 +98,10 @@ async function memory(child: ChildProcess): Promise<Memory> {
   child.kill('SIGUSR2');
   const parsed = JSON.parse((await line).slice('BENCH_MEM '.length)) as { heapUsed: number };
   return { rss: await readRss(child.pid ?? -1), heapUsed: parsed.heapUsed };
+}
+
+async function eventLoop(child: ChildProcess): Promise<EventLoopDelay> {
+  const line = waitForLine(child, /^BENCH_ELD /, 15_000);
+  child.kill('SIGWINCH');
+  return JSON.parse((await line).slice('BENCH_ELD '.length)) as EventLoopDelay;
 }

@@ -3,7 +3,7 @@ import { cpuMeter, quietBudget, waitQuiet, type CpuShares } from '../lib/cpu.js'
 import type { Generator } from '../lib/gen-client.js';
 import { mergeHists, percentiles, type Percentiles } from '../lib/hist.js';
 import type { Mode } from '../lib/options.js';
-import type { Server } from '../lib/server.js';
+import type { EventLoopDelay, Server } from '../lib/server.js';
 import { scrape, storeStats, type StoreStats } from '../lib/server-metrics.js';
 
 export interface TrafficCtx {
@@ -31,6 +31,8 @@ export interface Step {
   genEldP99: number;
   genCpu: number;
   cpu: CpuShares;
+  /** The server's event-loop delay during the step (ms; resolution 5 ms). */
+  serverEld?: EventLoopDelay;
   /** Parley only: its group-commit batches during the step (from /metrics). */
   store?: StoreStats;
   /** `generator-saturated`, `foreign-load`: the figure says more about the bench than the server. */
@@ -66,9 +68,11 @@ async function runOnce(ctx: TrafficCtx, rate: number, durationMs: number): Promi
   const tag = `s${++tagCounter}x${Date.now().toString(36)}`;
   const meter = await cpuMeter(await ctx.serverPids(), ownPids(ctx));
   const before = await scrape(ctx.server.url);
+  await ctx.server.eventLoop();
   const share = rate / ctx.gens.length;
   const runs = await Promise.all(ctx.gens.map((g) => g.run({ rate: share, durationMs, drainMs: ctx.mode.drainMs, tag })));
   const step = summarize(rate, durationMs, runs, await meter());
+  step.serverEld = await ctx.server.eventLoop();
   const store = storeStats(before, await scrape(ctx.server.url));
   if (store) step.store = store;
   return step;
@@ -116,7 +120,7 @@ export function describe(s: Step): string {
   return (
     `${s.rate}/s: delivered ${s.deliveredPerSec}/s lost ${s.lost} dup ${s.duplicates} err ${s.ackErrors} ` +
     `e2e ${s.e2e.p50}/${s.e2e.p99}/${s.e2e.p999} ms ack ${s.ack.p50}/${s.ack.p99}/${s.ack.p999} ms ` +
-    `cpu srv ${s.cpu.server} gen ${s.genCpu} other ${s.cpu.foreign} eld ${s.genEldP99}` +
+    `cpu srv ${s.cpu.server} gen ${s.genCpu} other ${s.cpu.foreign} eld gen ${s.genEldP99} srv ${s.serverEld?.p99}/${s.serverEld?.max}` +
     (s.store ? ` store: ${s.store.batches} batches of ${s.store.meanBatch}, mean ${s.store.meanStoreMs} ms, p99 ≤ ${s.store.p99StoreMsBound} ms` : '') +
     f
   );
