@@ -18,6 +18,7 @@ import { b1Spec, parleySpec, scratchDir, writeBenchConfig } from './lib/parley.j
 import { hasTaskset, pinned, pinSelf, spawn, waitForLine } from './lib/proc.js';
 import { renderMarkdown } from './lib/report.js';
 import type { Machine, Results } from './lib/results.js';
+import { killAllServers } from './lib/server.js';
 import { busiestProfile, formatFrames, topFrames } from './profile.js';
 import type { StorageRun } from './storage-ceiling.js';
 
@@ -153,4 +154,6 @@ async function main(): Promise<void> {
   process.exitCode = results.errors.length ? 1 : 0;
 }
 
+process.on('exit', killAllServers);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
 await main();

@@ -19,9 +19,12 @@ function runSmoke(outDir: string): Promise<{ code: number | null; output: string
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    // SIGTERM first: the bench then stops the servers it started; SIGKILL only if that hangs.
+    const term = setTimeout(() => child.kill('SIGTERM'), 105_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 112_000);
     child.on('exit', (code) => {
-      clearTimeout(timer);
+      clearTimeout(term);
+      clearTimeout(kill);
       resolve({ code, output });
     });
   });

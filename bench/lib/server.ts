@@ -41,6 +41,13 @@ export interface Server {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+const live = new Set<ChildProcess>();
+
+/** SIGKILLs every server still running (for the orchestrator's exit path: no server outlives the bench). */
+export function killAllServers(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
 /** Starts a server pinned to the server core and waits until it answers GET /readyz. */
 export async function startServer(spec: ServerSpec, core: number): Promise<Server> {
   const port = spec.port ?? (await freePort());
@@ -48,6 +55,8 @@ export async function startServer(spec: ServerSpec, core: number): Promise<Serve
   const [cmd, argv] = pinned(core, args);
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...spec.env };
   const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString().split('\n').filter(Boolean));
