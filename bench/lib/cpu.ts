@@ -10,9 +10,16 @@ async function machineBusyMs(): Promise<number> {
   return (busy * 1000) / 100;
 }
 
-async function pidsCpuMs(pids: number[]): Promise<number> {
-  const each = await Promise.all(pids.map((p) => readCpuMs(p).catch(() => 0)));
-  return each.reduce((a, b) => a + b, 0);
+async function pidsCpuMs(pids: number[]): Promise<Map<number, number>> {
+  const each = await Promise.all(pids.map(async (p) => [p, await readCpuMs(p).catch(() => -1)] as const));
+  return new Map(each.filter(([, ms]) => ms >= 0));
+}
+
+/** CPU used between two samples by the processes alive at the end (new ones count from 0). */
+function used(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return Math.max(0, ms);
 }
 
 /** Pids of processes whose command name is `comm` (e.g. the PostgreSQL backends serving Parley). */
@@ -35,14 +42,19 @@ export interface CpuShares {
  * Measures CPU use over an interval: the server's, and the "foreign" load from other processes on
  * the machine (a shared machine makes figures noisy; steps with foreign load are flagged).
  */
-export async function cpuMeter(serverPids: number[], ownPids: number[]): Promise<() => Promise<CpuShares>> {
+export async function cpuMeter(
+  serverPids: number[] | (() => Promise<number[]>),
+  ownPids: number[],
+): Promise<() => Promise<CpuShares>> {
+  const servers = typeof serverPids === 'function' ? serverPids : async () => serverPids;
   const t0 = performance.now();
-  const [m0, s0, o0] = await Promise.all([machineBusyMs(), pidsCpuMs(serverPids), pidsCpuMs(ownPids)]);
+  const [m0, s0, o0] = await Promise.all([machineBusyMs(), servers().then(pidsCpuMs), pidsCpuMs(ownPids)]);
   return async () => {
     const wall = Math.max(1, performance.now() - t0);
-    const [m1, s1, o1] = await Promise.all([machineBusyMs(), pidsCpuMs(serverPids), pidsCpuMs(ownPids)]);
-    const server = (s1 - s0) / wall;
-    const foreign = Math.max(0, (m1 - m0 - (s1 - s0) - (o1 - o0)) / wall);
+    const [m1, s1, o1] = await Promise.all([machineBusyMs(), servers().then(pidsCpuMs), pidsCpuMs(ownPids)]);
+    const serverMs = used(s0, s1);
+    const server = serverMs / wall;
+    const foreign = Math.max(0, (m1 - m0 - serverMs - used(o0, o1)) / wall);
     return { server: round(server), foreign: round(foreign) };
   };
 }
@@ -57,7 +69,12 @@ export const quietBudget = { ms: 30_000 };
  * `limit` cores. Returns the last foreign load seen. The bench shares its machine; this avoids
  * measuring during someone else's build.
  */
-export async function waitQuiet(serverPids: number[], ownPids: number[], limit: number, maxMs: number): Promise<number> {
+export async function waitQuiet(
+  serverPids: number[] | (() => Promise<number[]>),
+  ownPids: number[],
+  limit: number,
+  maxMs: number,
+): Promise<number> {
   let foreign = Infinity;
   for (let waited = 0; waited < Math.min(maxMs, quietBudget.ms) && foreign > limit; waited += 500) {
     quietBudget.ms -= 500;

@@ -38,6 +38,7 @@ export async function measureTarget(
       latency.push(step);
     }
     log(`  ${spec.name}: throughput search`);
+    await settle(ctx);
     const throughput = await findThroughput(ctx);
     const half = Math.max(mode.startRate, Math.round((halfRate ?? throughput.sustained) / 2));
     await settle(ctx);
