@@ -15,10 +15,11 @@ export class KyselyStore implements ChatStore {
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     private readonly db: Kysely<Database>,
-    private readonly onClose: () => Promise<void> = async () => {},
+    /** A dialect's faster message repository, where it has one. */
+    messages?: MessageRepository,
   ) {
     this.rooms = new KyselyRooms(db);
-    this.messages = new KyselyMessages(db);
+    this.messages = messages ?? new KyselyMessages(db);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
   }
@@ -29,6 +30,5 @@ export class KyselyStore implements ChatStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
-    await this.onClose();
   }
 }

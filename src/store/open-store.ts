@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kys
 import pg from 'pg';
 import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
+import { SqliteMessages } from './sqlite-messages.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -44,7 +45,7 @@ function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
       throw err;
     }
   };
-  return { migrate, store: new KyselyStore('sqlite', db) };
+  return { migrate, store: new KyselyStore('sqlite', db, new SqliteMessages(db, database)) };
 }
 
 const LOCK_WAIT_MS = 15_000;
