@@ -3,7 +3,7 @@ import type { MessageRepository, StoredMessage } from '../store/chat-store.js';
 
 export interface WriterOptions {
   batchSize: number;
-  /** 0: flush on the next turn of the event loop (setImmediate). */
+  /** 0: the first batch goes out on the next turn of the event loop (setImmediate). */
   delayMs: number;
   onFlush?: (rows: number, seconds: number) => void;
 }
@@ -15,13 +15,14 @@ interface Pending {
 }
 
 /**
- * Group commit: messages queued in the same tick are written in one transaction, in arrival order.
- * Batches are written one after another, so id order, storage order and resolution order agree.
+ * Group commit: one batch is written at a time, in one transaction, in arrival order; whatever arrives
+ * while it is written becomes the next batch. A slow store therefore gets bigger batches instead of a
+ * queue of tiny ones, and id order, storage order and resolution order agree.
  */
 export class MessageWriter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private flushing: Promise<void> = Promise.resolve();
+  private writing: Promise<void> | undefined;
 
   constructor(
     private readonly messages: MessageRepository,
@@ -31,15 +32,16 @@ export class MessageWriter {
   write(message: StoredMessage): Promise<Message> {
     return new Promise<Message>((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
-      if (this.queue.length >= this.options.batchSize) this.flushNow();
+      if (this.writing) return;
+      if (this.queue.length >= this.options.batchSize) this.flush();
       else this.schedule();
     });
   }
 
   /** Resolves once everything queued so far is written (or failed). */
   async drain(): Promise<void> {
-    this.flushNow();
-    await this.flushing;
+    this.flush();
+    while (this.writing) await this.writing;
   }
 
   private schedule(): void {
@@ -47,17 +49,19 @@ export class MessageWriter {
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
-      this.flushNow();
+      this.flush();
     };
     if (this.options.delayMs > 0) setTimeout(run, this.options.delayMs);
     else setImmediate(run);
   }
 
-  private flushNow(): void {
-    if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.flushing = this.flushing.then(() => this.writeBatch(batch));
+  private flush(): void {
+    if (this.writing || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.batchSize);
+    this.writing = this.writeBatch(batch).finally(() => {
+      this.writing = undefined;
+      this.flush();
+    });
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
