@@ -35,12 +35,17 @@ export class MessageService {
   ) {}
 
   async send(actor: Actor, payload: MessagePayload): Promise<SendResult> {
-    if (payload.clientMsgId !== undefined) {
-      const original = await this.messages.findByClientMsgId(actor.namespace, actor.userId, payload.clientMsgId);
+    let room: Room;
+    try {
+      room = await this.rooms.activeRoom(actor, payload.roomToken);
+      await this.gate.consume(actor, 'message');
+    } catch (err) {
+      // A retry gets its original back even if its room, or its budget, has changed since. Looking it up
+      // only here keeps a query off the common path: the insert itself refuses a repeated clientMsgId.
+      const original = await this.original(actor, payload.clientMsgId);
       if (original) return { message: original, created: false, room: undefined };
+      throw err;
     }
-    const room = await this.rooms.activeRoom(actor, payload.roomToken);
-    await this.gate.consume(actor, 'message');
     const id = this.ids.next();
     const candidate: Message = {
       _id: id,
@@ -57,6 +62,11 @@ export class MessageService {
     // A concurrent send with the same clientMsgId may have won the race: then this one is the retry.
     const created = stored._id === id;
     return { message: stored, created, room: created ? room : undefined };
+  }
+
+  private async original(actor: Actor, clientMsgId: string | undefined): Promise<Message | undefined> {
+    if (clientMsgId === undefined) return undefined;
+    return this.messages.findByClientMsgId(actor.namespace, actor.userId, clientMsgId);
   }
 
   async typing(actor: Actor, roomToken: string | undefined): Promise<Room> {

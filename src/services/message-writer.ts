@@ -5,7 +5,8 @@ export interface WriterOptions {
   batchSize: number;
   /** 0: the first batch goes out on the next turn of the event loop (setImmediate). */
   delayMs: number;
-  onFlush?: (rows: number, seconds: number) => void;
+  /** After each batch: how many messages it stored (repeats excluded) and how long it took. */
+  onFlush?: (stored: number, seconds: number) => void;
 }
 
 interface Pending {
@@ -68,7 +69,9 @@ export class MessageWriter {
     const started = performance.now();
     try {
       const stored = await this.messages.insertBatch(batch.map((p) => p.message));
-      this.options.onFlush?.(batch.length, (performance.now() - started) / 1000);
+      // A repeated clientMsgId comes back as its original: only new ids were stored.
+      const created = stored.filter((m, i) => m._id === batch[i]!.message._id).length;
+      this.options.onFlush?.(created, (performance.now() - started) / 1000);
       batch.forEach((p, i) => p.resolve(stored[i]!));
     } catch (err) {
       for (const p of batch) p.reject(err);
