@@ -97,5 +97,7 @@ function insertRooms(db: SQLite.Database, rooms: SeedRoom[], base: number): void
       const createdAt = iso(base - 1000);
       insert.run(r.id, 'customer', r.token, r.token, r.customer, r.vendor, r.customer, 'active', createdAt, r.last?.dt ?? createdAt, r.last?.id ?? null);
     }
+    // Parley keeps a per-room message count with every write; seeding around it must set it too.
+    db.exec('update rooms set message_count = (select count(*) from messages where messages.room_id = rooms.id)');
   })();
 }

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations live in code so the one binary carries its schema; names sort in apply order.
 const migrations: Record<string, Migration> = {
@@ -54,6 +54,15 @@ const migrations: Record<string, Migration> = {
         .addColumn('last_seen', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('user_seen_pk', ['namespace', 'user_id'])
         .execute();
+    },
+  },
+  '0002_room_message_count': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('rooms')
+        .addColumn('message_count', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await sql`update rooms set message_count = (select count(*) from messages where messages.room_id = rooms.id)`.execute(db);
     },
   },
 };

@@ -27,6 +27,7 @@ export function fromRoom(namespace: string, room: Room): RoomsTable {
     created_at: room.createdAt,
     activity: room.createdAt,
     last_message_id: null,
+    message_count: 0,
   };
 }
 

@@ -13,6 +13,8 @@ export interface RoomsTable {
   /** The latest message's dt, or created_at: the "most recently active" sort key. */
   activity: string;
   last_message_id: string | null;
+  /** How many messages the room holds (history totals without counting). */
+  message_count: number;
 }
 
 export interface MessagesTable {

@@ -37,7 +37,9 @@ export class SqliteMessages extends KyselyMessages {
         `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
-      touchRoom: this.database.prepare('update rooms set activity = ?, last_message_id = ? where id = ?'),
+      touchRoom: this.database.prepare(
+        'update rooms set activity = ?, last_message_id = ?, message_count = message_count + ? where id = ?',
+      ),
       byClientMsgId: this.database.prepare(
         `select ${COLUMNS} from messages where namespace = ? and sender_id = ? and client_msg_id = ?`,
       ),
@@ -57,7 +59,7 @@ export class SqliteMessages extends KyselyMessages {
 
   private write(messages: StoredMessage[]): Message[] {
     const { insertOne, touchRoom, byClientMsgId } = this.statements;
-    const latestPerRoom = new Map<string, StoredMessage>();
+    const perRoom = new Map<string, { latest: StoredMessage; count: number }>();
     const result = messages.map((m): Message => {
       const row = fromMessage(m.namespace, m);
       const { changes } = insertOne.run(
@@ -65,11 +67,11 @@ export class SqliteMessages extends KyselyMessages {
         row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
-      latestPerRoom.set(m.room_id, m);
+      perRoom.set(m.room_id, { latest: m, count: (perRoom.get(m.room_id)?.count ?? 0) + 1 });
       const { namespace: _ns, ...message } = m;
       return message;
     });
-    for (const m of latestPerRoom.values()) touchRoom.run(m.dt, m._id, m.room_id);
+    for (const { latest, count } of perRoom.values()) touchRoom.run(latest.dt, latest._id, count, latest.room_id);
     return result;
   }
 }
