@@ -17,6 +17,7 @@ export class KyselyStore implements ChatStore {
     private readonly db: Kysely<Database>,
     /** A dialect's faster message repository, where it has one. */
     messages?: MessageRepository,
+    private readonly afterClose: () => Promise<void> = async () => {},
   ) {
     this.rooms = new KyselyRooms(db);
     this.messages = messages ?? new KyselyMessages(db);
@@ -30,5 +31,6 @@ export class KyselyStore implements ChatStore {
 
   async close(): Promise<void> {
     await this.db.destroy();
+    await this.afterClose();
   }
 }

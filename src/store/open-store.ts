@@ -7,6 +7,7 @@ import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { migrateToLatest } from './migrations.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
 
 export interface StoreOptions {
@@ -33,6 +34,8 @@ function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${sqliteSynchronous}`);
   database.pragma('busy_timeout = 5000');
+  const checkpointer = path === ':memory:' ? undefined : startWalCheckpointer(path);
+  if (checkpointer) database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
   const migrate = async () => {
@@ -45,7 +48,8 @@ function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
       throw err;
     }
   };
-  return { migrate, store: new KyselyStore('sqlite', db, new SqliteMessages(db, database)) };
+  const closeCheckpointer = async () => checkpointer?.close();
+  return { migrate, store: new KyselyStore('sqlite', db, new SqliteMessages(db, database), closeCheckpointer) };
 }
 
 const LOCK_WAIT_MS = 15_000;
