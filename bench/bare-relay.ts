@@ -5,18 +5,9 @@
  */
 import { createServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
+import type { Room } from '../src/protocol/index.js';
 import { fastMonotonicFactory as monotonicFactory } from './lib/fast-ulid.js';
 
-interface Room {
-  _id: string;
-  roomID: string;
-  roomToken: string;
-  customerID: string;
-  vendorID: string;
-  createdBy: string;
-  status: 'pending' | 'active';
-  createdAt: string;
-}
 type Ack = (answer: unknown) => void;
 type Payload = Record<string, unknown>;
 

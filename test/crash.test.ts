@@ -1,22 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TestClient } from './support/client.js';
-import { MessageLoad, readRoom, type Sender, type Sent } from './support/message-load.js';
+import { MessageLoad, openRooms, readRoom, type Sent } from './support/message-load.js';
 import { startServer, writeConfig, type ServerProcess } from './support/server-process.js';
-import { activeRoom, tempDir } from './support/test-app.js';
+import { tempDir } from './support/test-app.js';
 
 const PAIRS = 3;
 
-/** PAIRS customer/vendor pairs, each with an active room; both members of each room send. */
-async function openRooms(server: ServerProcess): Promise<Sender[]> {
-  const senders: Sender[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const [c, v] = await Promise.all([server.connect(`c${i}`), server.connect(`v${i}`)]);
-    await activeRoom(c, v, `c${i}`, `v${i}`, `room${i}`);
-    senders.push({ client: c, userId: `c${i}`, roomToken: `room${i}` }, { client: v, userId: `v${i}`, roomToken: `room${i}` });
-  }
-  return senders;
-}
 
 async function reconnect(server: ServerProcess): Promise<Map<string, TestClient>> {
   const ids = Array.from({ length: PAIRS }, (_, i) => [`c${i}`, `v${i}`]).flat();
@@ -36,7 +26,7 @@ describe('durability under SIGKILL', () => {
     const dbPath = join(dir, 'crash.db');
     const config = writeConfig(dir);
     const first = await startServer(dbPath, config);
-    const load = new MessageLoad(await openRooms(first)).start();
+    const load = new MessageLoad(await openRooms(first, PAIRS)).start();
     await load.whenAcked(400);
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');

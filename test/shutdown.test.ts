@@ -1,21 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MessageLoad, readRoom, type Sender } from './support/message-load.js';
-import { startServer, writeConfig, type ServerProcess } from './support/server-process.js';
+import { MessageLoad, openRooms, readRoom } from './support/message-load.js';
+import { startServer, writeConfig } from './support/server-process.js';
 import { activeRoom, createTestApp, tempDir } from './support/test-app.js';
 
 const PAIRS = 3;
 const SHUTDOWN_TIMEOUT_MS = 3000;
 
-async function openRooms(server: ServerProcess): Promise<Sender[]> {
-  const senders: Sender[] = [];
-  for (let i = 0; i < PAIRS; i++) {
-    const [c, v] = await Promise.all([server.connect(`c${i}`), server.connect(`v${i}`)]);
-    await activeRoom(c, v, `c${i}`, `v${i}`, `room${i}`);
-    senders.push({ client: c, userId: `c${i}`, roomToken: `room${i}` }, { client: v, userId: `v${i}`, roomToken: `room${i}` });
-  }
-  return senders;
-}
 
 describe('graceful shutdown (SIGTERM)', () => {
   it('exits 0 within the timeout, and what is stored is exactly what was acknowledged', async () => {
@@ -23,7 +14,7 @@ describe('graceful shutdown (SIGTERM)', () => {
     const dbPath = join(dir, 'shutdown.db');
     const config = writeConfig(dir, { shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS });
     const server = await startServer(dbPath, config);
-    const load = new MessageLoad(await openRooms(server), 8).start();
+    const load = new MessageLoad(await openRooms(server, PAIRS), 8).start();
     await load.whenAcked(300);
     const inFlight = load.with('pending');
     const signalled = performance.now();

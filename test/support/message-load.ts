@@ -1,4 +1,6 @@
 import type { TestClient } from './client.js';
+import type { ServerProcess } from './server-process.js';
+import { activeRoom } from './test-app.js';
 
 export interface Sender {
   client: TestClient;
@@ -103,4 +105,15 @@ export async function readRoom(client: TestClient, roomToken: string): Promise<A
     if (!res.data.hasMore) return all;
   }
   throw new Error('sync did not end');
+}
+
+/** `pairs` customer/vendor pairs on the server, each with an active room; both members of each room send. */
+export async function openRooms(server: ServerProcess, pairs: number): Promise<Sender[]> {
+  const senders: Sender[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const [c, v] = await Promise.all([server.connect(`c${i}`), server.connect(`v${i}`)]);
+    await activeRoom(c, v, `c${i}`, `v${i}`, `room${i}`);
+    senders.push({ client: c, userId: `c${i}`, roomToken: `room${i}` }, { client: v, userId: `v${i}`, roomToken: `room${i}` });
+  }
+  return senders;
 }
