@@ -96,46 +96,24 @@ export class KyselyMessages implements MessageRepository {
   }
 
   async pageInRoom(roomId: string, offset: number, limit: number) {
-    return this.select(
-      this.db.selectFrom('messages').select(messageColumns).where('room_id', '=', roomId).orderBy('id', 'desc').limit(limit).offset(offset),
-    );
+    return this.select(this.inRooms([roomId]).orderBy('id', 'desc').limit(limit).offset(offset));
   }
 
   async beforeInRoom(roomId: string, before: string, limit: number) {
-    return this.select(
-      this.db
-        .selectFrom('messages')
-        .select(messageColumns)
-        .where('room_id', '=', roomId)
-        .where('id', '<', before)
-        .orderBy('id', 'desc')
-        .limit(limit),
-    );
+    return this.select(this.inRooms([roomId]).where('id', '<', before).orderBy('id', 'desc').limit(limit));
   }
 
   async afterInRoom(roomId: string, after: string, limit: number) {
-    return this.select(
-      this.db
-        .selectFrom('messages')
-        .select(messageColumns)
-        .where('room_id', '=', roomId)
-        .where('id', '>', after)
-        .orderBy('id', 'asc')
-        .limit(limit),
-    );
+    return this.afterInRooms([roomId], after, limit);
   }
 
   async afterInRooms(roomIds: readonly string[], since: string, limit: number) {
     if (roomIds.length === 0) return [];
-    return this.select(
-      this.db
-        .selectFrom('messages')
-        .select(messageColumns)
-        .where('room_id', 'in', roomIds)
-        .where('id', '>', since)
-        .orderBy('id', 'asc')
-        .limit(limit),
-    );
+    return this.select(this.inRooms(roomIds).where('id', '>', since).orderBy('id', 'asc').limit(limit));
+  }
+
+  private inRooms(roomIds: readonly string[]) {
+    return this.db.selectFrom('messages').select(messageColumns).where('room_id', 'in', roomIds);
   }
 
   async roomIdsOf(namespace: string, userId: string): Promise<string[]> {
