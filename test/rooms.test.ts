@@ -28,6 +28,8 @@ describe('join-room (SPEC §4)', () => {
     expect(a.data.room).toMatchObject({ customerID: '42', vendorID: '7', roomID: 'r1' });
     const b = await c.request('join-room', { customerID: '42', vendorID: '8', roomToken: 'r2', roomID: 'R2' });
     expect(b.data.room.roomID).toBe('R2');
+    const blank = await c.request('join-room', { customerID: '42', vendorID: '9', roomToken: 'r3', roomId: '', roomID: null });
+    expect(blank.data.room.roomID).toBe('r3');
   });
 
   it('is idempotent for the same token and pair, and sends no new notice', async () => {

@@ -18,6 +18,9 @@ export const roomKey = z
   .union([z.string(), decimal])
   .pipe(z.string().regex(ROOM_KEY_PATTERN, 'must be 1–128 characters without control characters'));
 
+/** An optional room key where clients often send "" or null for "none": those mean absent. */
+const optionalRoomKey = z.preprocess((v) => (v === '' || v === null ? undefined : v), roomKey.optional());
+
 export const messageId = z.string().regex(ROOM_KEY_PATTERN, 'must be a message _id');
 
 export const messageTypes = ['text', 'image', 'vdo', 'audio'] as const;
@@ -28,8 +31,8 @@ export const joinRoomSchema = z
     customerID: userId,
     vendorID: userId,
     roomToken: roomKey,
-    roomId: roomKey.optional(),
-    roomID: roomKey.optional(),
+    roomId: optionalRoomKey,
+    roomID: optionalRoomKey,
   })
   .refine((p) => p.customerID !== p.vendorID, {
     message: 'customerID and vendorID must differ',
