@@ -191,6 +191,8 @@ export class ChatView {
     if (!this.token || text.trim() === '') return;
     const payload = { roomToken: this.token, message: type === 'text' ? text : text.trim(), type, clientMsgId: newClientMsgId() };
     form.elements.message.value = '';
+    // The next message starts a new burst of typing: announce it at once, not after the throttle window.
+    this.lastTypingSent = 0;
     const draft = { ...payload, message_type: type, senderId: this.me, _id: '' };
     $('#messages').append(this.bubble(draft, true));
     this.scrollToBottom();
