@@ -20,7 +20,7 @@ describe('SQLite WAL checkpoints', () => {
         senderId: 'c', receiverId: 'v', room_id: room._id, roomToken: 'r', dt: new Date().toISOString(),
       }));
       await store.messages.insertBatch(rows);
-      // The main connection's own threshold (20,000 pages) is far away: only the worker can have done this.
+      // ~100 pages: below the main connection's own threshold (1,000 pages), so only the worker can have done this.
       await waitUntil('the database file to take the checkpointed pages', () => statSync(path).size > before + 200 * 1000, 5000);
       expect(await store.messages.countInRoom(room._id)).toBe(2000);
     } finally {
