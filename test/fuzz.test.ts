@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { errorCodes } from '../src/protocol/index.js';
 import type { TestClient } from './support/client.js';
-import { activeRoom, createTestApp } from './support/test-app.js';
+import { activeRoom, chat } from './support/test-app.js';
 
 const KNOWN_EVENTS = ['join-room', 'accept-room', 'message', 'typing', 'read', 'sync'] as const;
 // socket.io-client refuses to emit these names itself; a raw frame using them is tested separately.
@@ -116,10 +116,7 @@ function steadyTraffic(alice: TestClient, bob: TestClient) {
 
 describe('hostile input (fuzz)', () => {
   it('answers thousands of malformed events with registry errors, never internal, and keeps serving others', async () => {
-    const t = await createTestApp();
-    const alice = await t.connect('alice');
-    const bob = await t.connect('bob');
-    await activeRoom(alice, bob, 'alice', 'bob', 'ab');
+    const { t, c: alice, v: bob } = await chat('alice', 'bob', 'ab');
     const fuzzer = await t.connect('fuzzer');
     const peer = await t.connect('peer');
     await activeRoom(fuzzer, peer, 'fuzzer', 'peer', 'fz');
@@ -160,10 +157,7 @@ describe('hostile input (fuzz)', () => {
   }, 60_000);
 
   it('closes only the offending connection on garbage frames, and stays up', async () => {
-    const t = await createTestApp();
-    const alice = await t.connect('alice');
-    const bob = await t.connect('bob');
-    await activeRoom(alice, bob, 'alice', 'bob', 'ab');
+    const { t, c: alice } = await chat('alice', 'bob', 'ab');
     // Raw Socket.IO packets (the engine adds its own "4" message prefix).
     const frames = [
       '2/customer,["message",',
@@ -195,10 +189,7 @@ describe('hostile input (fuzz)', () => {
 
 describe('hostile input over HTTP (fuzz)', () => {
   it('answers random query strings with 400 or 404 (200 only for a real room), never 500', async () => {
-    const t = await createTestApp();
-    const alice = await t.connect('alice');
-    const bob = await t.connect('bob');
-    await activeRoom(alice, bob, 'alice', 'bob', 'ab');
+    const { t, c: alice } = await chat('alice', 'bob', 'ab');
     await alice.request('message', { roomToken: 'ab', message: 'hello' });
 
     const byte = fc.integer({ min: 0, max: 255 }).map((b) => `%${b.toString(16).padStart(2, '0')}`);

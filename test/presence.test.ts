@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { activeRoom, createTestApp } from './support/test-app.js';
+import { chat, createTestApp } from './support/test-app.js';
 
 const online = (id: string) => (p: any) => p.userId === id;
 
 describe('presence (SPEC §3)', () => {
   it('counts devices: online once on the first socket, offline once after the last', async () => {
-    const t = await createTestApp();
-    const c = await t.connect('c1');
-    const v = await t.connect('v1');
-    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const { t, c, v } = await chat();
     v.close();
     await c.waitForPrivate('offline', online('v1'));
     const isV1 = (event: string) => (p: any) => p.event === event && p.userId === 'v1';
@@ -63,10 +60,7 @@ describe('presence (SPEC §3)', () => {
   });
 
   it('carries counterpart presence and lastSeen in list-room', async () => {
-    const t = await createTestApp();
-    const c = await t.connect('c1');
-    const v = await t.connect('v1');
-    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const { t, c, v } = await chat();
     let rooms = (await (await t.connect('c1')).waitForPrivate('list-room')).data.rooms;
     expect(rooms[0].counterpart).toEqual({ userId: 'v1', online: true, lastSeen: null, lastReadId: null });
     v.close();

@@ -106,11 +106,11 @@ export async function activeRoom(customer: TestClient, vendor: TestClient, c: st
   return accepted.data.room;
 }
 
-/** An app with customer c1 and vendor v1 connected and their room `tok` accepted. */
-export async function chat() {
+/** An app with a customer and a vendor connected and their room accepted (c1, v1, `tok` by default). */
+export async function chat(customer = 'c1', vendor = 'v1', roomToken = 'tok') {
   const t = await createTestApp();
-  const c = await t.connect('c1');
-  const v = await t.connect('v1');
-  const room = await activeRoom(c, v, 'c1', 'v1', 'tok');
+  const c = await t.connect(customer);
+  const v = await t.connect(vendor);
+  const room = await activeRoom(c, v, customer, vendor, roomToken);
   return { t, c, v, room };
 }
