@@ -6,5 +6,3 @@ export type RateKind = 'message' | 'typing' | 'joinRoom' | 'other';
 export interface RateGate {
   consume(actor: Actor, kind: RateKind): Promise<void>;
 }
-
-export const unlimited: RateGate = { consume: async () => {} };
