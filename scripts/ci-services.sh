@@ -9,6 +9,8 @@
 set -euo pipefail
 
 # Keep stdout for the export lines only: fd 3 is the real stdout, everything else goes to stderr.
+# Daemons started below get fd 3 closed (`3>&-`): a daemon that inherits it keeps the caller's
+# `$(…)` pipe open forever, and `eval "$(bash scripts/ci-services.sh)"` never returns.
 exec 3>&1 1>&2
 
 readonly HOST=127.0.0.1
@@ -54,7 +56,7 @@ else
   log "starting redis-server on $HOST:$REDIS_PORT"
   as_root redis-server --bind "$HOST" --port "$REDIS_PORT" --daemonize yes \
     --save '' --appendonly no --dir "$STATE_DIR" \
-    --pidfile "$STATE_DIR/redis.pid" --logfile "$STATE_DIR/redis.log"
+    --pidfile "$STATE_DIR/redis.pid" --logfile "$STATE_DIR/redis.log" </dev/null 3>&-
 fi
 
 # ---------------------------------------------------------------- postgres
@@ -66,7 +68,7 @@ if pg_up; then
   [[ -S $PG_FALLBACK_DIR/.s.PGSQL.$PG_PORT ]] && PG_SOCKET_DIR=$PG_FALLBACK_DIR
 elif command -v pg_lsclusters >/dev/null && pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}' | grep -qx "$PG_VERSION/main"; then
   log "starting Debian cluster $PG_VERSION/main"
-  as_root pg_ctlcluster "$PG_VERSION" main start
+  as_root pg_ctlcluster "$PG_VERSION" main start </dev/null 3>&-
 else
   PG_SOCKET_DIR=$PG_FALLBACK_DIR
   as_root mkdir -p "$PG_FALLBACK_DIR"
@@ -79,7 +81,7 @@ else
   fi
   log "starting PostgreSQL from $PG_FALLBACK_DIR/data"
   as_postgres "$(pg_bin pg_ctl)" -D "$PG_FALLBACK_DIR/data" -l "$PG_FALLBACK_DIR/postgres.log" -w -t "$WAIT_SECONDS" \
-    -o "-c listen_addresses=$HOST -p $PG_PORT -c unix_socket_directories=$PG_FALLBACK_DIR" start >&2
+    -o "-c listen_addresses=$HOST -p $PG_PORT -c unix_socket_directories=$PG_FALLBACK_DIR" start >&2 </dev/null 3>&-
 fi
 
 # ---------------------------------------------------------------- wait (bounded)
