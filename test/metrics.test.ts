@@ -88,4 +88,21 @@ describe('GET /metrics (SPEC §8, §9)', () => {
     expect(sample(text, 'parley_errors_total', { code: 'invalid_payload' })).toBe(1);
     expect(sample(text, 'parley_errors_total', { code: 'not_found' })).toBe(1);
   });
+  it('counts the broadcasts kept for connection state recovery, and lets them go after the window', async () => {
+    const windowMs = 300;
+    const t = await createTestApp({ recoveryWindowMs: windowMs });
+    const [c, v] = await Promise.all([t.connect('cu'), t.connect('ve')]);
+    await activeRoom(c, v, 'cu', 've', 'kept');
+    const baseline = sample(await scrape(t), 'parley_recovery_packets', { namespace: 'customer' });
+    for (let i = 0; i < 3; i++) await c.request('message', { roomToken: 'kept', message: `m${i}` });
+    expect(sample(await scrape(t), 'parley_recovery_packets', { namespace: 'customer' })).toBe(baseline + 3);
+    // Pruned every min(window, 10 s): poll the gauge with a deadline instead of sleeping a guess.
+    const deadline = Date.now() + 10 * windowMs;
+    let kept = Infinity;
+    while (kept > 0 && Date.now() < deadline) {
+      kept = sample(await scrape(t), 'parley_recovery_packets', { namespace: 'customer' });
+      if (kept > 0) await new Promise((resolve) => setTimeout(resolve, windowMs / 3));
+    }
+    expect(kept).toBe(0);
+  });
 });

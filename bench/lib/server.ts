@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, pinned, readRss, spawn, stopProcess, waitForLine } from './proc.js';
 
@@ -51,7 +53,9 @@ export function killAllServers(): void {
 /** Starts a server pinned to the server core and waits until it answers GET /readyz. */
 export async function startServer(spec: ServerSpec, core: number): Promise<Server> {
   const port = spec.port ?? (await freePort());
-  const args = [process.execPath, '--expose-gc', '--import', 'tsx', '--import', preload, ...(spec.nodeArgs ?? []), spec.entry];
+  // BENCH_NODE_ARGS (e.g. "--trace-gc") and BENCH_SERVER_LOG_DIR (one <name>.log per server) are for diagnosing a run.
+  const extraArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const args = [process.execPath, '--expose-gc', '--import', 'tsx', '--import', preload, ...(spec.nodeArgs ?? []), ...extraArgs, spec.entry];
   const [cmd, argv] = pinned(core, args);
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...spec.env };
   const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -64,6 +68,12 @@ export async function startServer(spec: ServerSpec, core: number): Promise<Serve
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const logDir = process.env.BENCH_SERVER_LOG_DIR;
+  if (logDir) {
+    const file = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
   const url = `http://127.0.0.1:${port}`;
   const server: Server = {
     name: spec.name,

@@ -10,6 +10,17 @@ export class Metrics {
   readonly messagesStored = new Counter({ name: 'parley_messages_stored_total', help: 'Messages written to storage', registers: [this.registry] });
   readonly errors = new Counter({ name: 'parley_errors_total', help: 'Failed events and requests, per error code', labelNames: ['code'], registers: [this.registry] });
   readonly ackSeconds = new Histogram({ name: 'parley_ack_seconds', help: 'Time from receiving an event to its ack', labelNames: ['event'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  /** Set by the socket server: broadcasts kept in memory for connection state recovery, per namespace. */
+  recoverySource: () => Iterable<[string, number]> = () => [];
+  readonly recoveryPackets = new Gauge({
+    name: 'parley_recovery_packets',
+    help: 'Broadcasts kept in this process for connection state recovery (single node; with Redis they live in the stream)',
+    labelNames: ['namespace'],
+    registers: [this.registry],
+    collect: () => {
+      for (const [namespace, count] of this.recoverySource()) this.recoveryPackets.set({ namespace }, count);
+    },
+  });
   readonly storeSeconds = new Histogram({ name: 'parley_store_seconds', help: 'Time to write one batch of messages', buckets: LATENCY_BUCKETS, registers: [this.registry] });
 
   constructor() {

@@ -13,6 +13,8 @@ import {
 } from '../../protocol/index.js';
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { Metrics } from '../../metrics/metrics.js';
+import type { Adapter } from 'socket.io-adapter';
+import { CompactSessionAdapter } from './compact-session-adapter.js';
 import { chatHandlers, type ChatServices } from './chat-handlers.js';
 import { EventBinder, InFlight } from './event-binder.js';
 import { Notifier, userRoom, type ParleyNamespace } from './notifier.js';
@@ -76,7 +78,10 @@ export class SocketServer {
       cors: options.corsOrigins.length > 0 ? { origin: [...options.corsOrigins] } : undefined,
       // Middlewares run on a recovered reconnect too: an expired or revoked token must not resume a session.
       ...(options.recoveryWindowMs > 0
-        ? { connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: false } }
+        ? {
+            connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: false },
+            adapter: CompactSessionAdapter as unknown as typeof Adapter,
+          }
         : {}),
     });
     // Keep only what handshakes read from the upgrade request (the tuning guide's memory advice,
@@ -87,6 +92,11 @@ export class SocketServer {
     });
     this.binder = new EventBinder(deps.metrics, this.inFlight, deps.log);
     for (const name of options.namespaces) this.setUpNamespace(this.io.of(`/${name}`) as ParleyNamespace, name);
+    deps.metrics.recoverySource = () =>
+      options.namespaces.map((name) => {
+        const adapter: unknown = this.io.of(`/${name}`).adapter;
+        return [name, adapter instanceof CompactSessionAdapter ? adapter.retainedPackets : 0];
+      });
   }
 
   notifier(namespace: string): Notifier | undefined {
