@@ -24,15 +24,15 @@ export interface ChatServices {
   messageSchema: z.ZodType<MessagePayload, unknown>;
 }
 
-/** The client events of one socket: validate, call a service, shape the ack and the notices. */
-export function chatHandlers(
-  actor: Actor,
-  services: ChatServices,
-  notifier: Notifier,
-): Record<ClientEventName, EventHandler> {
+/**
+ * The client events of one namespace: validate, call a service, shape the ack and the notices. Built once
+ * per namespace and shared by its sockets (the acting user comes in as `actor`), so an idle connection
+ * carries no handler closures of its own.
+ */
+export function chatHandlers(services: ChatServices, notifier: Notifier): Record<ClientEventName, EventHandler> {
   const { rooms, messages, presence } = services;
   return {
-    [ClientEvent.JoinRoom]: async (raw) => {
+    [ClientEvent.JoinRoom]: async (actor, raw) => {
       const { room, created, counterpart } = await rooms.join(actor, parsePayload(joinRoomSchema, raw, 'join-room payload'));
       // The room is stored by now: failing the event would make a retry find it and notify nobody, so
       // presence unreachable (Redis down) only costs the courtesy `online` notice.
@@ -48,7 +48,7 @@ export function chatHandlers(
       };
     },
 
-    [ClientEvent.AcceptRoom]: async (raw) => {
+    [ClientEvent.AcceptRoom]: async (actor, raw) => {
       const { room, changed } = await rooms.accept(actor, parsePayload(acceptRoomSchema, raw, 'accept-room payload'));
       return {
         reply: { data: { room } },
@@ -58,7 +58,7 @@ export function chatHandlers(
       };
     },
 
-    [ClientEvent.Message]: async (raw) => {
+    [ClientEvent.Message]: async (actor, raw) => {
       const { message, created } = await messages.send(actor, parsePayload(services.messageSchema, raw, 'message payload'));
       return {
         reply: { data: { message } },
@@ -68,7 +68,7 @@ export function chatHandlers(
       };
     },
 
-    [ClientEvent.Typing]: async (raw) => {
+    [ClientEvent.Typing]: async (actor, raw) => {
       const { roomToken } = parsePayload(typingSchema, raw ?? {}, 'typing payload');
       const room = await messages.typing(actor, roomToken);
       return {
@@ -77,7 +77,7 @@ export function chatHandlers(
       };
     },
 
-    [ClientEvent.Read]: async (raw) => {
+    [ClientEvent.Read]: async (actor, raw) => {
       const payload = parsePayload(readSchema, raw, 'read payload');
       const { room, advanced, dt } = await messages.markRead(actor, payload);
       return {
@@ -95,7 +95,7 @@ export function chatHandlers(
       };
     },
 
-    [ClientEvent.Sync]: async (raw) => {
+    [ClientEvent.Sync]: async (actor, raw) => {
       const result = await messages.sync(actor, parsePayload(syncSchema, raw ?? {}, 'sync payload'));
       return { reply: { data: result } };
     },

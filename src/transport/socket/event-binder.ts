@@ -5,6 +5,7 @@ import {
   ServerEvent,
   isClientEvent,
   toParleyError,
+  type Actor,
   type ClientEventName,
 } from '../../protocol/index.js';
 import type { Metrics } from '../../metrics/metrics.js';
@@ -14,7 +15,9 @@ export interface HandlerResult {
   reply: object;
   after?: () => void;
 }
-export type EventHandler = (payload: unknown) => Promise<HandlerResult>;
+export type EventHandler = (actor: Actor, payload: unknown) => Promise<HandlerResult>;
+/** A socket listener shared by every socket of a namespace: Socket.IO calls it with `this` = the socket. */
+export type SharedListener = (this: Socket, ...args: unknown[]) => void;
 
 /** Counts events being handled, so shutdown can wait for in-flight writes to be acked. */
 export class InFlight {
@@ -47,32 +50,35 @@ export class EventBinder {
     private readonly log: Logger,
   ) {}
 
-  bind(socket: Socket, event: ClientEventName, handler: EventHandler): void {
-    socket.on(event, (...args: unknown[]) => {
+  /** One listener per event for all sockets; `actorOf` reads the acting user off the socket. */
+  listener(event: ClientEventName, handler: EventHandler, actorOf: (socket: Socket) => Actor): SharedListener {
+    const binder = this;
+    return function (this: Socket, ...args: unknown[]) {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
-      void this.run(socket, event, handler, args[0], ack);
-    });
+      void binder.run(this, event, handler, actorOf(this), args[0], ack);
+    };
   }
 
-  /** Unknown event names: an ack gets `invalid_payload` naming the event; without one, ignored. */
-  rejectUnknown(socket: Socket): void {
-    socket.onAny((event: unknown, ...args: unknown[]) => {
+  /** For `socket.onAny`. Unknown event names: an ack gets `invalid_payload` naming the event; without one, ignored. */
+  unknownEventListener(): SharedListener {
+    const { metrics } = this;
+    return function (event: unknown, ...args: unknown[]) {
       if (typeof event === 'string' && isClientEvent(event)) return;
       const ack = args.at(-1);
       if (typeof ack !== 'function') return;
       const name = typeof event === 'string' ? event.slice(0, 64) : String(event);
-      this.metrics.errors.inc({ code: 'invalid_payload' });
+      metrics.errors.inc({ code: 'invalid_payload' });
       (ack as Ack)({ success: false, error: new ParleyError('invalid_payload', `Unknown event "${name}".`).toBody() });
-    });
+    };
   }
 
-  private async run(socket: Socket, event: ClientEventName, handler: EventHandler, payload: unknown, ack?: Ack) {
+  private async run(socket: Socket, event: ClientEventName, handler: EventHandler, actor: Actor, payload: unknown, ack?: Ack) {
     const started = performance.now();
     this.metrics.events.inc({ event });
     this.inFlight.enter();
     try {
       if (this.inFlight.draining) throw new ParleyError('internal', 'The server is shutting down; retry on reconnect.');
-      const result = await handler(payload);
+      const result = await handler(actor, payload);
       ack?.({ success: true, ...result.reply });
       result.after?.();
     } catch (err) {

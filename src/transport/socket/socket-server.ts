@@ -16,7 +16,7 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { Adapter } from 'socket.io-adapter';
 import { CompactSessionAdapter } from './compact-session-adapter.js';
 import { chatHandlers, type ChatServices } from './chat-handlers.js';
-import { EventBinder, InFlight } from './event-binder.js';
+import { EventBinder, InFlight, type SharedListener } from './event-binder.js';
 import { Notifier, userRoom, type ParleyNamespace } from './notifier.js';
 
 export interface SocketServerOptions {
@@ -116,7 +116,13 @@ export class SocketServer {
         },
       );
     });
-    nsp.on('connection', (socket) => this.onConnection(socket as ParleySocket, notifier));
+    const handlers = chatHandlers(this.deps.services, notifier);
+    const actorOf = (socket: Socket) => (socket as ParleySocket).data.actor;
+    const listeners = Object.values(ClientEvent).map(
+      (event) => [event, this.binder.listener(event, handlers[event], actorOf)] as const,
+    );
+    const shared = { listeners, unknown: this.binder.unknownEventListener() };
+    nsp.on('connection', (socket) => this.onConnection(socket as ParleySocket, notifier, shared));
   }
 
   private async authenticate(socket: ParleySocket, namespace: string): Promise<void> {
@@ -143,14 +149,17 @@ export class SocketServer {
     socket.once('disconnect', () => clearTimeout(timer));
   }
 
-  private onConnection(socket: ParleySocket, notifier: Notifier): void {
+  private onConnection(
+    socket: ParleySocket,
+    notifier: Notifier,
+    shared: { listeners: ReadonlyArray<readonly [string, SharedListener]>; unknown: SharedListener },
+  ): void {
     // After a recovered reconnection the socket id is the same but data may be restored; rebuild it.
     const actor: Actor = { ...socket.data.actor, socketId: socket.id };
     socket.data.actor = actor;
     void socket.join(userRoom(actor.userId));
-    const handlers = chatHandlers(actor, this.deps.services, notifier);
-    for (const event of Object.values(ClientEvent)) this.binder.bind(socket, event, handlers[event]);
-    this.binder.rejectUnknown(socket);
+    for (const [event, listener] of shared.listeners) (socket as Socket).on(event, listener);
+    socket.onAny(shared.unknown);
     this.deps.metrics.sockets.inc({ namespace: actor.namespace });
     this.expireWithToken(socket);
 
