@@ -8,7 +8,12 @@ export interface Throughput {
   steps: Step[];
 }
 
-/** Steps the offered rate up until a step fails, then tries once halfway between the last pass and the fail. */
+/**
+ * Steps the offered rate up until a step fails, then tries once halfway between the last pass and the fail.
+ * A failing step is run a second time first (both servers alike): on this shared VM a single stall of the
+ * whole process (seen on B1 too: 96 ms at 0.69 CPU) fails a 100 ms p99 by itself. A rate fails only when
+ * both runs do; both are reported.
+ */
 export async function findThroughput(ctx: TrafficCtx): Promise<Throughput> {
   const { mode } = ctx;
   const steps: Step[] = [];
@@ -17,9 +22,16 @@ export async function findThroughput(ctx: TrafficCtx): Promise<Throughput> {
   let boundBy: Throughput['boundBy'] = 'steps';
   let failedAt: number | undefined;
   for (let i = 0; i < mode.maxSteps; i++) {
-    const step = await runStep(ctx, Math.round(rate), mode.stepMs);
+    let step = await runStep(ctx, Math.round(rate), mode.stepMs);
     steps.push(step);
     ctx.log(`    step ${describe(step)}`);
+    if (!passes(step) && !step.flags.includes('generator-saturated') && mode.name !== 'smoke') {
+      await settle(ctx);
+      step = await runStep(ctx, Math.round(rate), mode.stepMs);
+      step.secondRun = true;
+      steps.push(step);
+      ctx.log(`    again ${describe(step)}`);
+    }
     if (step.flags.includes('generator-saturated')) {
       boundBy = passes(step) ? 'generator' : 'server';
       if (passes(step)) good = step;

@@ -37,6 +37,8 @@ export interface Step {
   store?: StoreStats;
   /** `generator-saturated`, `foreign-load`: the figure says more about the bench than the server. */
   flags: string[];
+  /** The throughput search ran this rate again because its first run failed. */
+  secondRun?: boolean;
 }
 
 const GEN_ELD_LIMIT_MS = 50;
