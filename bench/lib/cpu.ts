@@ -10,6 +10,12 @@ async function machineBusyMs(): Promise<number> {
   return (busy * 1000) / 100;
 }
 
+/** Time the hypervisor ran something else while each core wanted to run (`steal` in /proc/stat), in ms. */
+async function stealMsPerCore(): Promise<number[]> {
+  const lines = (await readFile('/proc/stat', 'utf8')).split('\n').filter((l) => /^cpu\d+ /.test(l));
+  return lines.map((l) => (Number(l.trim().split(/\s+/)[8] ?? 0) * 1000) / 100);
+}
+
 async function pidsCpuMs(pids: number[]): Promise<Map<number, number>> {
   const each = await Promise.all(pids.map(async (p) => [p, await readCpuMs(p).catch(() => -1)] as const));
   return new Map(each.filter(([, ms]) => ms >= 0));
@@ -36,6 +42,11 @@ export interface CpuShares {
   server: number;
   /** Cores used by everything that is neither the server nor the bench's own processes. */
   foreign: number;
+  /**
+   * ms of each core's time the hypervisor gave to another guest (a VM's "steal"): a stall the guest cannot
+   * see as load. /proc/stat counts it in 10 ms ticks.
+   */
+  stealMs: number[];
 }
 
 /**
@@ -48,14 +59,17 @@ export async function cpuMeter(
 ): Promise<() => Promise<CpuShares>> {
   const servers = typeof serverPids === 'function' ? serverPids : async () => serverPids;
   const t0 = performance.now();
-  const [m0, s0, o0] = await Promise.all([machineBusyMs(), servers().then(pidsCpuMs), pidsCpuMs(ownPids)]);
+  const [m0, s0, o0, st0] = await Promise.all([machineBusyMs(), servers().then(pidsCpuMs), pidsCpuMs(ownPids), stealMsPerCore()]);
   return async () => {
     const wall = Math.max(1, performance.now() - t0);
-    const [m1, s1, o1] = await Promise.all([machineBusyMs(), servers().then(pidsCpuMs), pidsCpuMs(ownPids)]);
+    const [m1, s1, o1, st1] = await Promise.all([machineBusyMs(), servers().then(pidsCpuMs), pidsCpuMs(ownPids), stealMsPerCore()]);
     const serverMs = used(s0, s1);
     const server = serverMs / wall;
-    const foreign = Math.max(0, (m1 - m0 - serverMs - used(o0, o1)) / wall);
-    return { server: round(server), foreign: round(foreign) };
+    // Steal is "busy" in /proc/stat's totals but nobody's load on this machine.
+    const stealMs = st1.map((ms, core) => ms - (st0[core] ?? 0));
+    const stolen = stealMs.reduce((a, b) => a + b, 0);
+    const foreign = Math.max(0, (m1 - m0 - stolen - serverMs - used(o0, o1)) / wall);
+    return { server: round(server), foreign: round(foreign), stealMs };
   };
 }
 

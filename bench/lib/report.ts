@@ -82,10 +82,10 @@ function table(head: string[], rows: string[][]): string {
 function stepsSection(r: Results): string {
   const out: string[] = [];
   for (const t of Object.values(r.targets)) {
-    out.push(`**${t.name}** throughput steps (offered → delivered/s, e2e p99 ms, lost, server CPU cores (server event-loop delay), generator CPU / event-loop p99 ms, other processes' CPU):`);
+    out.push(`**${t.name}** throughput steps (offered → delivered/s, e2e p99 ms, lost, server CPU cores (server event-loop delay), generator CPU / event-loop p99 ms, other processes' CPU, hypervisor steal per core):`);
     for (const s of t.throughput.steps) {
       const store = s.store ? `, store batches ${s.store.batches} × ${s.store.meanBatch} msgs, mean ${s.store.meanStoreMs} ms, p99 ≤ ${s.store.p99StoreMsBound} ms` : '';
-      out.push(`- ${s.rate}${s.secondRun ? ' (again)' : ''} → ${s.deliveredPerSec}, p99 ${s.e2e.p99}, lost ${s.lost}, srv ${s.cpu.server} (loop delay p99 ${s.serverEld?.p99 ?? '?'}, max ${s.serverEld?.max ?? '?'} ms), gen ${s.genCpu} / ${s.genEldP99}, other ${s.cpu.foreign}${store}${s.flags.length ? ` ⚠ ${s.flags.join(', ')}` : ''}`);
+      out.push(`- ${s.rate}${s.secondRun ? ' (again)' : ''} → ${s.deliveredPerSec}, p99 ${s.e2e.p99}, lost ${s.lost}, srv ${s.cpu.server} (loop delay p99 ${s.serverEld?.p99 ?? '?'}, max ${s.serverEld?.max ?? '?'} ms), gen ${s.genCpu} / ${s.genEldP99}, other ${s.cpu.foreign}, steal ${s.cpu.stealMs?.join('/') ?? '?'} ms${store}${s.flags.length ? ` ⚠ ${s.flags.join(', ')}` : ''}`);
     }
   }
   return out.join('\n');

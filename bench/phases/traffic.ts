@@ -122,7 +122,7 @@ export function describe(s: Step): string {
   return (
     `${s.rate}/s: delivered ${s.deliveredPerSec}/s lost ${s.lost} dup ${s.duplicates} err ${s.ackErrors} ` +
     `e2e ${s.e2e.p50}/${s.e2e.p99}/${s.e2e.p999} ms ack ${s.ack.p50}/${s.ack.p99}/${s.ack.p999} ms ` +
-    `cpu srv ${s.cpu.server} gen ${s.genCpu} other ${s.cpu.foreign} eld gen ${s.genEldP99} srv ${s.serverEld?.p99}/${s.serverEld?.max}` +
+    `cpu srv ${s.cpu.server} gen ${s.genCpu} other ${s.cpu.foreign} steal ${s.cpu.stealMs?.join('/') ?? '?'} ms eld gen ${s.genEldP99} srv ${s.serverEld?.p99}/${s.serverEld?.max}` +
     (s.store ? ` store: ${s.store.batches} batches of ${s.store.meanBatch}, mean ${s.store.meanStoreMs} ms, p99 ≤ ${s.store.p99StoreMsBound} ms` : '') +
     f
   );
