@@ -6,7 +6,6 @@ import {
   readSchema,
   syncSchema,
   typingSchema,
-  type Actor,
   type ClientEventName,
   type MessagePayload,
 } from '../../protocol/index.js';
