@@ -7,6 +7,8 @@ export const errorRegistry = {
   room_token_taken: { status: 409, message: 'This roomToken already names a room of another pair.' },
   room_not_active: { status: 409, message: 'The room has not been accepted yet.' },
   room_required: { status: 400, message: 'Name the room with roomToken: you do not have exactly one active room.' },
+  too_large: { status: 413, message: 'The payload or file is larger than allowed.' },
+  unsupported_type: { status: 415, message: 'This kind of file is not accepted.' },
   rate_limited: { status: 429, message: 'Too many requests; slow down and retry later.' },
   internal: { status: 500, message: 'Something went wrong on the server; retry later.' },
 } as const;
