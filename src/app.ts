@@ -34,6 +34,7 @@ export interface AppOptions {
 export interface ParleyApp {
   readonly config: Config;
   readonly metrics: Metrics;
+  readonly log: Logger;
   start(): Promise<{ port: number; url: string }>;
   /** Graceful: refuse new events, finish and ack in-flight ones, close sockets, close storage. */
   close(): Promise<void>;
@@ -48,6 +49,7 @@ function createAuthenticator(config: Config, clock: Clock): Authenticator {
     ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
     clockToleranceSeconds: config.jwtClockToleranceSeconds,
+    requireExp: config.jwtRequireExp,
     clock,
   });
 }
@@ -61,7 +63,11 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     log.warn('AUTH_MODE=trusted: any client can claim any user id. Use AUTH_MODE=jwt on a public network.');
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
+    log: log.child({ module: 'store' }),
+  });
   const scale = await createScaleOut(config, randomUUID(), log).catch(async (err: unknown) => {
     await store.close();
     throw err;
@@ -77,12 +83,16 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       metrics.storeSeconds.observe(seconds);
     },
   });
-  const rooms = new RoomService(store.rooms, ids, clock, gate, { maxRoomsPerUser: config.maxRoomsPerUser });
+  const rooms = new RoomService(store.rooms, ids, clock, gate, {
+    maxRoomsPerUser: config.maxRoomsPerUser,
+    maxPendingPerUser: config.maxPendingPerUser,
+  });
   const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize);
   const presence = new PresenceService(scale.presence, rooms, store.lastSeen, clock);
   const history = new HistoryService(store.rooms, store.messages, config.namespaces);
   const authenticator = createAuthenticator(config, clock);
 
+  let draining = false;
   const http = await buildHttpServer({
     history,
     authenticator,
@@ -92,6 +102,9 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     corsOrigins: config.corsOrigins,
     historyRate: config.rateLimits.history,
     demoDir: config.serveDemo ? resolve(here, '../public') : undefined,
+    serveDocs: config.serveDocs,
+    metricsAccess: { public: config.metricsPublic, token: config.metricsToken },
+    draining: () => draining,
   });
   const sockets = new SocketServer(http.server, config, {
     services: { rooms, messages, presence, messageSchema: messageSchema(config.maxMessageLength) },
@@ -111,6 +124,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   return {
     config,
     metrics,
+    log,
     async start() {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
@@ -119,6 +133,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     },
     close() {
       closing ??= (async () => {
+        draining = true;
         await sockets.drain(config.shutdownTimeoutMs);
         await writer.drain();
         await sockets.close();

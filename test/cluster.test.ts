@@ -62,7 +62,15 @@ describe.skipIf(missing.length > 0)('cluster: three nodes on PostgreSQL + Redis'
     database = await createTempPgDatabase(pgAdminUrl!);
     dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'));
     const configFile = join(dir, 'config.json');
-    const rateLimits = { message: generous, typing: generous, joinRoom: generous, other: generous, history: generous };
+    const rateLimits = {
+      message: generous,
+      typing: generous,
+      joinRoom: generous,
+      other: generous,
+      history: generous,
+      connectPerIp: generous,
+      connectPerUser: generous,
+    };
     writeFileSync(configFile, JSON.stringify({ authMode: 'trusted', rateLimits }));
     const env = {
       PORT: '0',

@@ -12,6 +12,8 @@ const benchConfig = {
     joinRoom: { points: 1_000_000, durationSeconds: 1 },
     other: { points: 1_000_000, durationSeconds: 1 },
     history: { points: 1_000_000, durationSeconds: 1 },
+    connectPerIp: { points: 1_000_000, durationSeconds: 1 },
+    connectPerUser: { points: 1_000_000, durationSeconds: 1 },
   },
   maxRoomsPerUser: 100_000,
   maxSocketsPerUser: 1000,

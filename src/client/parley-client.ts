@@ -58,6 +58,11 @@ export class ParleyClient {
     return this.request(ClientEvent.AcceptRoom, payload);
   }
 
+  /** Turns down a pending request sent to this user: the room is deleted for both members. */
+  declineRoom(payload: PayloadOf<typeof ClientEvent.DeclineRoom>): Promise<DataOf<typeof ClientEvent.DeclineRoom>> {
+    return this.request(ClientEvent.DeclineRoom, payload);
+  }
+
   typing(payload: PayloadOf<typeof ClientEvent.Typing> = {}): Promise<DataOf<typeof ClientEvent.Typing>> {
     return this.request(ClientEvent.Typing, payload);
   }

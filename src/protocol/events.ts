@@ -6,6 +6,8 @@ export const ClientEvent = {
   Typing: 'typing',
   Read: 'read',
   Sync: 'sync',
+  /** The non-creator of a pending room turns the request down; the room is deleted. */
+  DeclineRoom: 'decline-room',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -17,6 +19,7 @@ export const ServerEvent = {
   Message: 'message',
   Typing: 'typing',
   Read: 'read',
+  DeclineRoom: 'decline-room',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 

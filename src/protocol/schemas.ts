@@ -21,7 +21,9 @@ export const roomKey = z
 /** An optional room key where clients often send "" or null for "none": those mean absent. */
 const optionalRoomKey = z.preprocess((v) => (v === '' || v === null ? undefined : v), roomKey.optional());
 
-export const messageId = z.string().regex(ROOM_KEY_PATTERN, 'must be a message _id');
+/** Message ids are ULIDs: 26 characters of Crockford base 32, upper case (see services/ids.ts). */
+export const MESSAGE_ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+export const messageId = z.string().regex(MESSAGE_ID_PATTERN, 'must be a message _id (a 26-character ULID)');
 
 export const messageTypes = ['text', 'image', 'vdo', 'audio'] as const;
 export type MessageType = (typeof messageTypes)[number];
@@ -48,6 +50,9 @@ export const acceptRoomSchema = z.object({
   roomID: z.unknown().optional(),
 });
 export type AcceptRoomPayload = z.infer<typeof acceptRoomSchema>;
+
+export const declineRoomSchema = z.object({ roomToken: roomKey });
+export type DeclineRoomPayload = z.infer<typeof declineRoomSchema>;
 
 function isMediaUrl(value: string): boolean {
   if (value.length > MEDIA_URL_MAX || /[\s\u0000-\u001f\u007f]/.test(value)) return false;
@@ -92,7 +97,9 @@ export type TypingPayload = z.infer<typeof typingSchema>;
 export const readSchema = z.object({ roomToken: roomKey, messageId });
 export type ReadPayload = z.infer<typeof readSchema>;
 
-export const syncSchema = z.object({ since: messageId.optional(), roomToken: roomKey.optional() });
+/** `since` omitted or "0" means from the beginning; anything else must be a message _id. */
+const syncSince = z.preprocess((v) => (v === '0' ? undefined : v), messageId.optional());
+export const syncSchema = z.object({ since: syncSince, roomToken: roomKey.optional() });
 export type SyncPayload = z.infer<typeof syncSchema>;
 
 const digits = z.string().regex(/^[0-9]+$/, 'must be a whole number (digits only)');

@@ -100,6 +100,7 @@ export interface ClientToServerEvents {
   [ClientEvent.Typing]: (payload: { roomToken?: string }, ack?: Ack) => void;
   [ClientEvent.Read]: (payload: { roomToken: string; messageId: string }, ack?: Ack) => void;
   [ClientEvent.Sync]: (payload: { since?: string; roomToken?: string }, ack?: Ack<SyncData>) => void;
+  [ClientEvent.DeclineRoom]: (payload: { roomToken: string | number }, ack?: Ack<RoomData>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -110,6 +111,8 @@ export interface ServerToClientEvents {
   [ServerEvent.Message]: (payload: Message) => void;
   [ServerEvent.Typing]: (payload: TypingNotice) => void;
   [ServerEvent.Read]: (payload: ReadNotice) => void;
+  /** A pending room was declined (and deleted): to both members; `room` is as it was. */
+  [ServerEvent.DeclineRoom]: (payload: Success<RoomData>) => void;
 }
 
 /** Who is acting: the authenticated user on one socket in one namespace. */

@@ -5,6 +5,7 @@ import { isMember, notFound } from './room-service.js';
 export const HISTORY_MIN_LIMIT = 5;
 export const HISTORY_MAX_LIMIT = 20;
 export const HISTORY_DEFAULT_LIMIT = 5;
+const MAX_PAGE = Number.MAX_SAFE_INTEGER;
 
 export type HistoryPage =
   | { messages: Message[]; page: number; limit: number; total: number; totalPages: number }
@@ -38,7 +39,8 @@ export class HistoryService {
     if (query.before !== undefined || query.after !== undefined) {
       return this.cursorPage(room._id, query, limit, total);
     }
-    const page = Math.max(1, query.page === undefined ? 1 : Number(query.page));
+    // A page beyond any room's length (even 300 digits) is simply past the end; keep it a safe integer.
+    const page = Math.min(MAX_PAGE, Math.max(1, query.page === undefined ? 1 : Number(query.page)));
     const offset = (page - 1) * limit;
     const messages = offset < total ? await this.messages.pageInRoom(room._id, offset, limit) : [];
     return { messages, page, limit, total, totalPages: Math.ceil(total / limit) };

@@ -85,12 +85,13 @@ export class MessageService {
   }
 
   async sync(actor: Actor, payload: SyncPayload): Promise<{ messages: Message[]; hasMore: boolean }> {
-    const roomIds =
-      payload.roomToken !== undefined
-        ? [(await this.rooms.memberRoom(actor, payload.roomToken))._id]
-        : await this.messages.roomIdsOf(actor.namespace, actor.userId);
+    const room = payload.roomToken !== undefined ? await this.rooms.memberRoom(actor, payload.roomToken) : undefined;
     await this.gate.consume(actor, 'other');
-    const rows = await this.messages.afterInRooms(roomIds, payload.since ?? '', this.syncPageSize + 1);
+    const since = payload.since ?? '';
+    const limit = this.syncPageSize + 1;
+    const rows = room
+      ? await this.messages.afterInRoom(room._id, since, limit)
+      : await this.messages.afterForUser(actor.namespace, actor.userId, since, limit);
     const hasMore = rows.length > this.syncPageSize;
     return { messages: hasMore ? rows.slice(0, this.syncPageSize) : rows, hasMore };
   }

@@ -2,6 +2,7 @@ import {
   ParleyError,
   type AcceptRoomPayload,
   type Actor,
+  type DeclineRoomPayload,
   type JoinRoomPayload,
   type Room,
 } from '../protocol/index.js';
@@ -11,7 +12,10 @@ import type { Clock } from './clock.js';
 import type { RateGate } from './rate-gate.js';
 
 export interface RoomLimits {
+  /** Rooms the user created or accepted (requests others sent it do not count). */
   maxRoomsPerUser: number;
+  /** The user's own requests still pending. */
+  maxPendingPerUser: number;
 }
 
 export interface JoinResult {
@@ -63,8 +67,15 @@ export class RoomService {
     if (existing) return { room: this.sameRoomOrTaken(existing, payload), created: false, counterpart };
 
     await this.gate.consume(actor, 'joinRoom');
-    if ((await this.rooms.countForUser(actor.namespace, actor.userId)) >= this.limits.maxRoomsPerUser) {
+    const { owned, pendingSent } = await this.rooms.countOwned(actor.namespace, actor.userId);
+    if (owned >= this.limits.maxRoomsPerUser) {
       throw new ParleyError('rate_limited', `You already have ${this.limits.maxRoomsPerUser} rooms, the most allowed.`);
+    }
+    if (pendingSent >= this.limits.maxPendingPerUser) {
+      throw new ParleyError(
+        'rate_limited',
+        `You already have ${this.limits.maxPendingPerUser} requests waiting to be accepted, the most allowed.`,
+      );
     }
     const id = this.ids.next();
     const candidate: Room = {
@@ -110,6 +121,24 @@ export class RoomService {
     const active: Room = { ...room, status: 'active' };
     this.remember(actor.namespace, active);
     return { room: active, changed };
+  }
+
+  /** The member who did not create a pending room turns it down: the room is deleted. */
+  async decline(actor: Actor, payload: DeclineRoomPayload): Promise<{ room: Room }> {
+    const room = await this.rooms.findByToken(actor.namespace, payload.roomToken);
+    if (!room) throw notFound(payload.roomToken);
+    if (!isMember(room, actor.userId)) throw new ParleyError('forbidden', 'You are not a member of this room.');
+    if (room.createdBy === actor.userId) {
+      throw new ParleyError('forbidden', 'Only the member who did not create the room can decline it.');
+    }
+    if (room.status === 'active') throw alreadyAccepted();
+    await this.gate.consume(actor, 'other');
+    if (!(await this.rooms.deletePending(room._id))) {
+      // Accepted or declined meanwhile (another device): say which.
+      if ((await this.rooms.findByToken(actor.namespace, payload.roomToken))?.status === 'active') throw alreadyAccepted();
+      throw notFound(payload.roomToken);
+    }
+    return { room };
   }
 
   /** The room an event names, checked for membership; any status. */
@@ -159,6 +188,10 @@ export class RoomService {
   counterparts(actor: Pick<Actor, 'namespace' | 'userId'>): Promise<string[]> {
     return this.rooms.counterpartsOf(actor.namespace, actor.userId);
   }
+}
+
+function alreadyAccepted(): ParleyError {
+  return new ParleyError('forbidden', 'The room has been accepted: only a pending request can be declined.');
 }
 
 export function notFound(roomToken: string): ParleyError {

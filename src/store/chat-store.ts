@@ -16,6 +16,13 @@ export interface RoomRepository {
   activate(roomId: string): Promise<boolean>;
   listForUser(namespace: string, userId: string, limit: number): Promise<RoomListing[]>;
   countForUser(namespace: string, userId: string): Promise<number>;
+  /**
+   * The user's rooms that count toward its limit (those it created or that are active, i.e. it created or
+   * accepted) and its own requests still pending. Requests others sent it are in neither.
+   */
+  countOwned(namespace: string, userId: string): Promise<{ owned: number; pendingSent: number }>;
+  /** Deletes the room if it is still pending; true only for the call that deleted it. */
+  deletePending(roomId: string): Promise<boolean>;
   /** Up to `limit` active rooms of the user (enough to tell "exactly one"). */
   activeForUser(namespace: string, userId: string, limit: number): Promise<Room[]>;
   /** Everyone who shares a room (pending or active) with the user. */
@@ -43,6 +50,8 @@ export interface MessageRepository {
   afterInRoom(roomId: string, after: string, limit: number): Promise<Message[]>;
   /** Oldest first: messages after `since` in the given rooms. */
   afterInRooms(roomIds: readonly string[], since: string, limit: number): Promise<Message[]>;
+  /** Oldest first: messages after `since` in every room of the user in the namespace, however many. */
+  afterForUser(namespace: string, userId: string, since: string, limit: number): Promise<Message[]>;
   /** Ids of every room of the user in the namespace. */
   roomIdsOf(namespace: string, userId: string): Promise<string[]>;
 }

@@ -112,6 +112,24 @@ export class KyselyMessages implements MessageRepository {
     return this.select(this.inRooms(roomIds).where('id', '>', since).orderBy('id', 'asc').limit(limit));
   }
 
+  async afterForUser(namespace: string, userId: string, since: string, limit: number) {
+    // A subquery, not a list of ids: a user may have more rooms than a statement may bind parameters.
+    const rooms = this.db
+      .selectFrom('rooms')
+      .select('id')
+      .where('namespace', '=', namespace)
+      .where((eb) => eb.or([eb('customer_id', '=', userId), eb('vendor_id', '=', userId)]));
+    return this.select(
+      this.db
+        .selectFrom('messages')
+        .select(messageColumns)
+        .where('room_id', 'in', rooms)
+        .where('id', '>', since)
+        .orderBy('id', 'asc')
+        .limit(limit),
+    );
+  }
+
   private inRooms(roomIds: readonly string[]) {
     return this.db.selectFrom('messages').select(messageColumns).where('room_id', 'in', roomIds);
   }

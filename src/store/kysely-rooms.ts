@@ -40,11 +40,27 @@ export class KyselyRooms implements RoomRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /**
+   * One statement for the whole list: unread counts of all the user's rooms come from one grouped pass over
+   * their unread messages (not a COUNT per room), joined to the rooms with their last message and marks.
+   */
   async listForUser(namespace: string, userId: string, limit: number): Promise<RoomListing[]> {
+    const unread = this.db
+      .selectFrom('messages as x')
+      .innerJoin('rooms as ur', 'ur.id', 'x.room_id')
+      .leftJoin('room_reads as ux', (join) => join.onRef('ux.room_id', '=', 'x.room_id').on('ux.user_id', '=', userId))
+      .select('x.room_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ur.namespace', '=', namespace)
+      .where((eb) => eb.or([eb('ur.customer_id', '=', userId), eb('ur.vendor_id', '=', userId)]))
+      .where('x.sender_id', '<>', userId)
+      .where('x.id', '>', sql<string>`coalesce(ux.last_read_id, '')`)
+      .groupBy('x.room_id')
+      .as('u');
     const rows = await this.db
       .selectFrom('rooms as r')
+      .leftJoin(unread, 'u.room_id', 'r.id')
       .leftJoin('messages as m', 'm.id', 'r.last_message_id')
-      .leftJoin('room_reads as rr', (join) => join.onRef('rr.room_id', '=', 'r.id').on('rr.user_id', '=', userId))
       // room_reads holds rows for the two members only, so "not me" is the counterpart.
       .leftJoin('room_reads as cr', (join) => join.onRef('cr.room_id', '=', 'r.id').on('cr.user_id', '<>', userId))
       .selectAll('r')
@@ -61,15 +77,7 @@ export class KyselyRooms implements RoomRepository {
         'm.client_msg_id as m_client_msg_id',
         'm.dt as m_dt',
       ])
-      .select((eb) =>
-        eb
-          .selectFrom('messages as x')
-          .select(eb.fn.countAll<number>().as('n'))
-          .whereRef('x.room_id', '=', 'r.id')
-          .where('x.sender_id', '<>', userId)
-          .where('x.id', '>', sql<string>`coalesce(rr.last_read_id, '')`)
-          .as('unread'),
-      )
+      .select('u.n as unread')
       .where('r.namespace', '=', namespace)
       .where((eb) => eb.or([eb('r.customer_id', '=', userId), eb('r.vendor_id', '=', userId)]))
       .orderBy('r.activity', 'desc')
@@ -106,6 +114,24 @@ export class KyselyRooms implements RoomRepository {
       .where((eb) => eb.or([eb('customer_id', '=', userId), eb('vendor_id', '=', userId)]))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async countOwned(namespace: string, userId: string): Promise<{ owned: number; pendingSent: number }> {
+    const row = await this.db
+      .selectFrom('rooms')
+      .select([
+        sql<number>`coalesce(sum(case when created_by = ${userId} or status = 'active' then 1 else 0 end), 0)`.as('owned'),
+        sql<number>`coalesce(sum(case when created_by = ${userId} and status = 'pending' then 1 else 0 end), 0)`.as('pending_sent'),
+      ])
+      .where('namespace', '=', namespace)
+      .where((eb) => eb.or([eb('customer_id', '=', userId), eb('vendor_id', '=', userId)]))
+      .executeTakeFirstOrThrow();
+    return { owned: Number(row.owned), pendingSent: Number(row.pending_sent) };
+  }
+
+  async deletePending(roomId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('rooms').where('id', '=', roomId).where('status', '=', 'pending').executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async activeForUser(namespace: string, userId: string, limit: number): Promise<Room[]> {

@@ -29,6 +29,10 @@ export class Notifier {
     this.nsp.to(userRoom(room.createdBy)).emit(ServerEvent.Joined, { success: true, data: { room } });
   }
 
+  roomDeclined(room: Room): void {
+    this.nsp.to([userRoom(room.customerID), userRoom(room.vendorID)]).emit(ServerEvent.DeclineRoom, { success: true, data: { room } });
+  }
+
   message(message: Message): void {
     this.nsp.to([userRoom(message.senderId), userRoom(message.receiverId)]).emit(ServerEvent.Message, message);
   }
