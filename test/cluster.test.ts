@@ -71,7 +71,8 @@ describe.skipIf(missing.length > 0)('cluster: three nodes on PostgreSQL + Redis'
       connectPerIp: generous,
       connectPerUser: generous,
     };
-    writeFileSync(configFile, JSON.stringify({ authMode: 'trusted', rateLimits }));
+    // Recovery is opt-in: these tests resume sessions across nodes.
+    writeFileSync(configFile, JSON.stringify({ authMode: 'trusted', rateLimits, recoveryWindowMs: 120_000 }));
     const env = {
       PORT: '0',
       HOST: '127.0.0.1',

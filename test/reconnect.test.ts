@@ -8,6 +8,8 @@ import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 const RECONNECT_DELAY_MS = 600;
 
 const SECRET = 'reconnect-test-secret-0123456789';
+/** The window these tests turn recovery on with (it is off by default). */
+const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
 /** The server's clock, moved forward by the test (the client's own timers keep real time). */
 const clock = { skew: 0, now: () => Date.now() + clock.skew };
@@ -50,7 +52,8 @@ function reconnected(client: TestClient): Promise<void> {
 
 describe('connection state recovery', () => {
   it('replays the events missed during a short disconnect, once each, on the recovered socket', async () => {
-    const t = await createTestApp();
+    // Recovery is opt-in (it adds an offset argument to every broadcast).
+    const t = await createTestApp({ recoveryWindowMs: RECOVERY_WINDOW_MS });
     const alice = await reconnecting(t, 'alice');
     const bob = await t.connect('bob');
     await activeRoom(alice, bob, 'alice', 'bob', 'ab');
@@ -97,7 +100,10 @@ describe('connection state recovery', () => {
   });
 
   it('checks the token again on a recovered reconnect: expired is refused, a refreshed one recovers', async () => {
-    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET, jwtClockToleranceSeconds: 0 }, { clock });
+    const t = await createTestApp(
+      { authMode: 'jwt', jwtSecret: SECRET, jwtClockToleranceSeconds: 0, recoveryWindowMs: RECOVERY_WINDOW_MS },
+      { clock },
+    );
     const bob = await t.open('customer', { auth: { token: await token('bob', 3600) } }).connected();
     const stale = await reconnecting(t, 'alice', { token: await token('alice', 30) });
     let fresh = await token('carol', 30);
@@ -123,7 +129,7 @@ describe('connection state recovery', () => {
   });
 
   it('lets a recovered session that comes back with another user token take that identity only', async () => {
-    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET });
+    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET, recoveryWindowMs: RECOVERY_WINDOW_MS });
     const bob = await t.open('customer', { auth: { token: await token('bob', 3600) } }).connected();
     const carol = await t.open('customer', { auth: { token: await token('carol', 3600) } }).connected();
     let current = await token('alice', 3600);
