@@ -144,7 +144,8 @@ export class SocketServer {
   /** The client's address: the peer, or behind a trusted proxy the first X-Forwarded-For entry. */
   private addressOf(socket: Socket): string {
     const forwarded = this.options.trustProxy ? socket.handshake.headers['x-forwarded-for'] : undefined;
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    // Client-supplied text used as a limiter key and logged: keep it short.
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().slice(0, 64);
     return first || socket.handshake.address;
   }
 
