@@ -1,8 +1,11 @@
 import { SignJWT } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import { Adapter } from 'socket.io-adapter';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { captureLogs } from './support/log-capture.js';
+import { deleteRedisKeys, redisUrl } from './support/services.js';
 import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 
 const SECRET = 'hardening-connect-secret-0123456789abcdef';
@@ -52,6 +55,25 @@ describe('the root namespace / (item 1)', () => {
     const closed = close.mock.contexts.map((adapter) => (adapter as Adapter).nsp.name);
     expect(closed).toEqual(expect.arrayContaining(['/', '/customer', '/artisans']));
   });
+});
+
+describe('the root namespace with Redis (item 1)', () => {
+  const url = redisUrl();
+  it.skipIf(!url)('leaves no Redis connection of the adapter behind after shutdown', async () => {
+    const name = `parley-root-${randomBytes(4).toString('hex')}`;
+    const prefix = `test:${name}:`;
+    onTestFinished(() => deleteRedisKeys(url!, prefix));
+    const admin = new Redis(url!, { maxRetriesPerRequest: 1 });
+    onTestFinished(() => void admin.disconnect());
+    const ours = async () => ((await admin.call('CLIENT', 'LIST')) as string).split('\n').filter((l) => l.includes(`name=${name} `)).length;
+    // ioredis takes connectionName from the URL query, and the adapter's own connections inherit it.
+    const t = await createTestApp({ redisUrl: `${url}?connectionName=${name}`, redisKeyPrefix: prefix });
+    await t.connect('u1');
+    await vi.waitUntil(async () => (await ours()) >= 3, { timeout: 10_000 });
+    await t.app.close();
+    // The stream reader leaves after its current blocking read (at most 5 s): wait for that, not a fixed time.
+    await vi.waitUntil(async () => (await ours()) === 0, { timeout: 15_000, interval: 200 });
+  }, 30_000);
 });
 
 describe('draining (item 8)', () => {
