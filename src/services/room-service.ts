@@ -44,8 +44,9 @@ const ACTIVE_CACHE_SIZE = 10_000;
 /** Rooms: creation, acceptance, and finding the room an event is about (SPEC §4, §6). */
 export class RoomService {
   /**
-   * Active rooms by namespace + token. Safe without invalidation: rooms are never deleted, their
-   * members never change, and `active` is final — so every node may cache them on its own.
+   * Active rooms by namespace + token. Safe without invalidation: active rooms are never deleted (only a
+   * pending request can be declined), their members never change, and `active` is final — so every node
+   * may cache them on its own.
    */
   private readonly activeCache = new Map<string, Room>();
 
