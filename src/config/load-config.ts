@@ -30,6 +30,7 @@ const envOverrides: Record<string, [keyof ConfigInput, (key: string, value: stri
   SQLITE_SYNCHRONOUS: ['sqliteSynchronous', (_k, v) => v.toUpperCase()],
   REDIS_URL: ['redisUrl', (_k, v) => v],
   REDIS_KEY_PREFIX: ['redisKeyPrefix', (_k, v) => v],
+  REDIS_STREAM_MAX_LEN: ['redisStreamMaxLen', int],
   AUTH_MODE: ['authMode', (_k, v) => v],
   JWT_SECRET: ['jwtSecret', (_k, v) => v],
   JWT_PUBLIC_KEY: ['jwtPublicKey', (_k, v) => v.replace(/\\n/g, '\n')],

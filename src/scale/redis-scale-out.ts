@@ -9,6 +9,8 @@ export interface RedisScaleOutOptions {
   ttlSeconds: number;
   /** Prefix of every key and channel (config `redisKeyPrefix`). */
   keyPrefix: string;
+  /** The broadcast stream keeps about this many entries (config `redisStreamMaxLen`). */
+  streamMaxLen: number;
   log: Logger;
 }
 
@@ -77,9 +79,11 @@ export async function createRedisScaleOut(url: string, options: RedisScaleOutOpt
           streamName: `${options.keyPrefix}stream`,
           sessionKeyPrefix: `${options.keyPrefix}session:`,
           channelPrefix: `${options.keyPrefix}sio`,
+          maxLen: options.streamMaxLen,
         }),
       );
     },
+    budgets: { redis, keyPrefix: options.keyPrefix },
     readiness: {
       redis: async () => {
         if (redis.status !== 'ready' || publisher.status !== 'ready') throw new Error('redis is unreachable');
