@@ -23,7 +23,8 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      // The bench smoke runs on its own (`npm run test:bench-smoke`, after `npm test` in CI): it needs the CPU.
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/bench-smoke.test.ts'] } },
       ...(postgresUrl
         ? [{ extends: true as const, test: { name: 'postgres', include: coreOnPostgres, env: { PARLEY_TEST_DATABASE: 'postgres' } } }]
         : []),
