@@ -51,7 +51,7 @@ async function quit(client: Redis): Promise<void> {
 /**
  * Many nodes: the Redis streams adapter carries broadcasts (it survives Redis blips and supports
  * connection state recovery, see docs/scaling.md); presence counts live in Redis.
- * Two connections of our own: presence and health on one, the adapter's publishing on the other (the
+ * Two connections of our own: presence, per-user rate budgets and health on one, the adapter's publishing on the other (the
  * adapter opens two more: one reading the stream, one subscribed for its request/response traffic).
  */
 export async function createRedisScaleOut(url: string, options: RedisScaleOutOptions): Promise<ScaleOut> {
