@@ -74,7 +74,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   });
   const metrics = new Metrics();
   const ids = createIdGenerator(clock);
-  const gate = new TokenBucketGate(config.rateLimits);
+  const gate = new TokenBucketGate(config.rateLimits, scale.budgets);
   const writer = new MessageWriter(store.messages, {
     batchSize: config.writeBatchSize,
     delayMs: config.writeBatchDelayMs,

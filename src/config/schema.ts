@@ -34,6 +34,8 @@ export const configSchema = z.strictObject({
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   /** Prefix of every Redis key and channel Parley uses, so several deployments can share one Redis. */
   redisKeyPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'is 1–64 characters from [A-Za-z0-9_.:-]').default('parley:'),
+  /** The Redis broadcast stream keeps about this many entries: it bounds how far back a reconnect can recover. */
+  redisStreamMaxLen: z.number().int().min(100).default(10_000),
   /** jwt unless something chooses trusted explicitly (local.json and test.json do): never fails open. */
   authMode: z.enum(['trusted', 'jwt']).default('jwt'),
   jwtSecret: z.string().min(1).optional(),

@@ -58,9 +58,11 @@ export class MessageService {
       dt: idTime(id),
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
-    const stored = await this.writer.write({ ...candidate, namespace: actor.namespace });
-    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry.
-    const created = stored._id === id;
+    const toStore = { ...candidate, namespace: actor.namespace };
+    const stored = await this.writer.write(toStore);
+    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry. (The
+    // store may have given the message a greater id, so that ids commit in order: it is in toStore.)
+    const created = stored._id === toStore._id;
     return { message: stored, created, room: created ? room : undefined };
   }
 

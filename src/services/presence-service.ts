@@ -10,6 +10,8 @@ export interface PresenceChange {
   counterparts: string[];
 }
 
+const UNCHANGED: PresenceChange = Object.freeze({ changed: false, counterparts: [] as string[] });
+
 /** Online/offline per user (not per socket), and the room list with each counterpart's presence. */
 export class PresenceService {
   constructor(
@@ -19,20 +21,39 @@ export class PresenceService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Each change is announced only if it is still the user's latest once its counterparts are known: a
+   * notice decided before awaits must not overtake a newer one (a quick reconnect, maybe on another node).
+   * The caller sends the notice as soon as this resolves.
+   */
   async connect(actor: Actor): Promise<PresenceChange> {
-    const first = await this.registry.add(actor.namespace, actor.userId, actor.socketId);
-    return { changed: first, counterparts: first ? await this.rooms.counterparts(actor) : [] };
+    const change = await this.registry.add(actor.namespace, actor.userId, actor.socketId);
+    if (!change.changed) return UNCHANGED;
+    const counterparts = await this.rooms.counterparts(actor);
+    return this.ifCurrent(actor.namespace, actor.userId, change.version, counterparts);
   }
 
   async disconnect(actor: Actor): Promise<PresenceChange> {
-    const last = await this.registry.remove(actor.namespace, actor.userId, actor.socketId);
-    return last ? this.wentOffline(actor.namespace, actor.userId) : { changed: false, counterparts: [] };
+    const change = await this.registry.remove(actor.namespace, actor.userId, actor.socketId);
+    if (!change.changed) return UNCHANGED;
+    const counterparts = await this.recordOffline(actor.namespace, actor.userId);
+    return this.ifCurrent(actor.namespace, actor.userId, change.version, counterparts);
   }
 
-  /** For a user whose last socket is gone (disconnect, or its node died). */
+  /** For a user whose last socket vanished with its node: announced unless the user is back online. */
   async wentOffline(namespace: string, userId: string): Promise<PresenceChange> {
+    const counterparts = await this.recordOffline(namespace, userId);
+    if ((await this.registry.onlineAmong(namespace, [userId])).has(userId)) return UNCHANGED;
+    return { changed: true, counterparts };
+  }
+
+  private async recordOffline(namespace: string, userId: string): Promise<string[]> {
     await this.lastSeen.setLastSeen(namespace, userId, new Date(this.clock.now()).toISOString());
-    return { changed: true, counterparts: await this.rooms.counterparts({ namespace, userId }) };
+    return this.rooms.counterparts({ namespace, userId });
+  }
+
+  private async ifCurrent(namespace: string, userId: string, version: number, counterparts: string[]): Promise<PresenceChange> {
+    return (await this.registry.isCurrent(namespace, userId, version)) ? { changed: true, counterparts } : UNCHANGED;
   }
 
   isOnline(namespace: string, userId: string): Promise<boolean> {

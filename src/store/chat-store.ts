@@ -37,6 +37,9 @@ export interface MessageRepository {
   /**
    * Stores the batch in one transaction, in order. A message whose (namespace, senderId, clientMsgId)
    * is already stored is not stored again: its slot in the result holds the original.
+   * Ids commit in order per user: a stored message's `_id` is greater than every id already stored for its
+   * sender or receiver. An `_id` that is not is replaced (with its `dt`) in the given object itself.
+   * A batch that fails fails whole (nothing of it is stored).
    */
   insertBatch(messages: StoredMessage[]): Promise<Message[]>;
   findByClientMsgId(namespace: string, senderId: string, clientMsgId: string): Promise<Message | undefined>;

@@ -42,9 +42,17 @@ export interface UserSeenTable {
   last_seen: string;
 }
 
+/** Per user and namespace, the greatest message id written for it (see the 0003 migration). */
+export interface MessageClocksTable {
+  namespace: string;
+  user_id: string;
+  last_id: string;
+}
+
 export interface Database {
   rooms: RoomsTable;
   messages: MessagesTable;
   room_reads: RoomReadsTable;
   user_seen: UserSeenTable;
+  message_clocks: MessageClocksTable;
 }

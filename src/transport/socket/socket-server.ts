@@ -214,10 +214,11 @@ export class SocketServer {
     const { presence } = this.deps.services;
     try {
       const change = await presence.connect(actor);
+      // At once: the service checked that this change is still the latest (no awaits in between).
+      if (change.changed) notifier.presence(actor.userId, 'online', change.counterparts);
       const [rooms, users] = await Promise.all([presence.roomSummaries(actor), presence.onlineCounterparts(actor)]);
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: true, data: { rooms } });
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListOnlineUser, success: true, data: { users } });
-      if (change.changed) notifier.presence(actor.userId, 'online', change.counterparts);
     } catch (err) {
       this.deps.log.error({ err }, 'greeting a new socket failed');
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: false, error: toParleyError(err).toBody() });
