@@ -1,4 +1,4 @@
-// The demo client: plain ES modules on top of the Parley SDK (served from src/client at /sdk/).
+// The demo client: plain ES modules on top of the Parley SDK (its browser bundle, served at /sdk/client/index.js).
 import { createParleyClient } from '/sdk/client/index.js';
 import { ChatView } from './chat.js';
 import { $, jwtSubject, toast } from './dom.js';
