@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, ensureBuilt } from './support/build.js';
 import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -60,6 +61,7 @@ async function send(page: Page, text: string, type: 'text' | 'image' = 'text'): 
 }
 
 describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
+  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS); // the page loads the SDK's prebuilt browser bundle
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
