@@ -42,6 +42,10 @@ function startSession(client, me, namespace) {
     }, (err) => toast(err.message));
 
   $('#app').hidden = false;
+  $('#app').dataset.view = 'rooms';
+  // Signed in: the sign-in bar folds away (Switch user brings it back) and the conversation gets the screen.
+  document.body.dataset.session = 'on';
+  $('#switch-user').hidden = false;
   $('#me').textContent = `${me} · ${namespace}`;
   $('#chat').dataset.state = 'empty';
   rooms.render();
@@ -104,4 +108,5 @@ function newRoom(event) {
 
 prefill();
 $('#login').addEventListener('submit', connect);
+$('#switch-user').addEventListener('click', () => (document.body.dataset.session = 'switching'));
 $('#new-room').addEventListener('submit', newRoom);

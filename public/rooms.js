@@ -97,7 +97,7 @@ export class RoomList {
         el(
           'span',
           { class: 'room-text' },
-          el('span', { class: 'room-name' }, other, el('span', { class: 'room-token' }, `#${room.roomToken}`)),
+          el('span', { class: 'room-name' }, el('span', { class: 'room-who' }, other), el('span', { class: 'room-token' }, `#${room.roomToken}`)),
           el('span', { class: 'room-preview' }, pending ? (canAccept ? 'Wants to chat with you' : `Waiting for ${other} to accept`) : preview(room.lastMessage)),
         ),
         el(
