@@ -60,7 +60,10 @@ export async function ensureBuilt() {
   try {
     if (isFresh()) return false; // built by the process we waited for
     const { build } = await import('./build.mjs');
+    const started = performance.now();
+    console.error('parley: dist/ is missing or older than src/: building it (npm run build)…');
     await build();
+    console.error(`parley: built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return true;
   } finally {
     rmSync(lock, { recursive: true, force: true });
