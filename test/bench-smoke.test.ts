@@ -2,9 +2,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+<<<<<<< HEAD
 import { afterAll, describe, expect, it } from 'vitest';
 // Not part of `npm test` (it needs the machine's CPU to itself): `npm run test:bench-smoke` (vitest.bench-smoke.config.ts).
+=======
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+>>>>>>> dx
 import type { Results } from '../bench/lib/results.js';
+import { BUILD_TIMEOUT_MS, ensureBuilt } from './support/build.js';
 
 const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
 const suite = hasTaskset ? describe : describe.skip;
@@ -34,6 +39,7 @@ function runSmoke(outDir: string): Promise<{ code: number | null; output: string
 suite(title, () => {
   const outDir = mkdtempSync(join(tmpdir(), 'parley-bench-smoke-'));
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS); // the bench runs the built server; build outside its time budget
 
   it('produces every figure for B1, B2 and Parley', { timeout: 120_000 }, async () => {
     const { code, output } = await runSmoke(outDir);

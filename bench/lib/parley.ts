@@ -30,9 +30,9 @@ export function writeBenchConfig(dir: string): string {
   return file;
 }
 
-/** How to start Parley on `databaseUrl` (`sqlite:<file>` or `postgres://…`). */
+/** How to start Parley on `databaseUrl` (`sqlite:<file>` or `postgres://…`): the built server, as production runs it. */
 export function parleySpec(name: string, databaseUrl: string, configFile: string, nodeArgs: string[] = []): ServerSpec {
-  return { name, entry: 'src/main.ts', env: { DATABASE_URL: databaseUrl, CONFIG_FILE: configFile }, nodeArgs };
+  return { name, entry: 'dist/main.js', env: { DATABASE_URL: databaseUrl, CONFIG_FILE: configFile }, nodeArgs };
 }
 
 export const b1Spec: ServerSpec = { name: 'b1', entry: 'bench/bare-relay.ts' };
