@@ -2,12 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-<<<<<<< HEAD
-import { afterAll, describe, expect, it } from 'vitest';
-// Not part of `npm test` (it needs the machine's CPU to itself): `npm run test:bench-smoke` (vitest.bench-smoke.config.ts).
-=======
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
->>>>>>> dx
+// Not part of `npm test` (it needs the machine's CPU to itself): `npm run test:bench-smoke` (vitest.bench-smoke.config.ts).
 import type { Results } from '../bench/lib/results.js';
 import { BUILD_TIMEOUT_MS, ensureBuilt } from './support/build.js';
 
