@@ -17,6 +17,8 @@ import { MessageWriter } from './services/message-writer.js';
 import { PresenceService } from './services/presence-service.js';
 import { RoomService } from './services/room-service.js';
 import { openStore } from './store/open-store.js';
+import { Outbox } from './webhooks/outbox.js';
+import { createWebhooks } from './webhooks/create-webhooks.js';
 import { buildHttpServer } from './transport/http/http-server.js';
 import { SocketServer } from './transport/socket/socket-server.js';
 
@@ -61,13 +63,21 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     log.warn('AUTH_MODE=trusted: any client can claim any user id. Use AUTH_MODE=jwt on a public network.');
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  const ids = createIdGenerator(clock);
+  let nudgeWebhooks = () => {};
+  const outbox = new Outbox({
+    urls: config.webhookUrls,
+    unreadDelayMs: config.unreadNotifyDelayMs,
+    ids,
+    clock,
+    onRecorded: () => nudgeWebhooks(),
+  });
+  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous, hooks: outbox });
   const scale = await createScaleOut(config, randomUUID(), log).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
   const metrics = new Metrics();
-  const ids = createIdGenerator(clock);
   const gate = new TokenBucketGate(config.rateLimits);
   const writer = new MessageWriter(store.messages, {
     batchSize: config.writeBatchSize,
@@ -107,6 +117,9 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       .catch((err: unknown) => log.error({ err }, 'announcing an expired user failed'));
   });
 
+  const webhooks = createWebhooks(config, { store, presence, clock, log });
+  nudgeWebhooks = () => webhooks.nudge();
+
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -115,12 +128,14 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
+      webhooks.start();
       return { port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` };
     },
     close() {
       closing ??= (async () => {
         await sockets.drain(config.shutdownTimeoutMs);
         await writer.drain();
+        await webhooks.close();
         await sockets.close();
         await http.close();
         await scale.close();

@@ -43,6 +43,13 @@ const envOverrides: Record<string, [keyof ConfigInput, (key: string, value: stri
   PRESENCE_TTL_SECONDS: ['presenceTtlSeconds', int],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', int],
   LOG_LEVEL: ['logLevel', (_k, v) => v],
+  API_KEYS: ['apiKeys', (_k, v) => list(v)],
+  WEBHOOK_URLS: ['webhookUrls', (_k, v) => list(v)],
+  WEBHOOK_SECRET: ['webhookSecret', (_k, v) => v],
+  WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', int],
+  WEBHOOK_RETRY_BASE_MS: ['webhookRetryBaseMs', int],
+  WEBHOOK_POLL_MS: ['webhookPollMs', int],
+  UNREAD_NOTIFY_DELAY_MS: ['unreadNotifyDelayMs', int],
 };
 
 function readJson(path: string): Record<string, unknown> {
@@ -100,6 +107,9 @@ export function validateConfig(input: Record<string, unknown>): Config {
     throw new ConfigError(
       'config: authMode is "jwt" but neither jwtSecret (JWT_SECRET), jwtPublicKey (JWT_PUBLIC_KEY) nor jwtJwksFile (JWT_JWKS_FILE) is set',
     );
+  }
+  if (config.webhookUrls.length > 0 && !config.webhookSecret) {
+    throw new ConfigError('config: webhookUrls (WEBHOOK_URLS) is set but webhookSecret (WEBHOOK_SECRET) is not: webhooks must be signed');
   }
   return deepFreeze(config);
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Message } from '../protocol/index.js';
 import type { MessageRepository, StoredMessage } from './chat-store.js';
 import type { Database, MessagesTable } from './schema.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 import { fromMessage, toMessage } from './rows.js';
 
 const messageColumns = [
@@ -15,13 +16,17 @@ const messageColumns = [
   'message_type',
   'client_msg_id',
   'dt',
+  'data',
 ] as const;
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
 const INSERT_CHUNK = 500;
 
 export class KyselyMessages implements MessageRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    protected readonly hooks: WriteHooks = noWriteHooks,
+  ) {}
 
   async insertBatch(messages: StoredMessage[]): Promise<Message[]> {
     if (messages.length === 0) return [];
@@ -37,6 +42,7 @@ export class KyselyMessages implements MessageRepository {
           .execute();
         for (const row of rows) insertedIds.add(row.id);
       }
+      await this.hooks.messagesStored(trx, messages.filter((m) => insertedIds.has(m._id)));
       const perRoom = new Map<string, { latest: StoredMessage; count: number }>();
       for (const m of messages) {
         if (insertedIds.has(m._id)) perRoom.set(m.room_id, { latest: m, count: (perRoom.get(m.room_id)?.count ?? 0) + 1 });

@@ -1,3 +1,4 @@
+import { platformMigration } from './platform-migration.js';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations live in code so the one binary carries its schema; names sort in apply order.
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
       await sql`update rooms set message_count = (select count(*) from messages where messages.room_id = rooms.id)`.execute(db);
     },
   },
+  '0004_platform': platformMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -9,15 +9,18 @@ import { SqliteMessages } from './sqlite-messages.js';
 import { migrateToLatest } from './migrations.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
+import type { WriteHooks } from './write-hooks.js';
 
 export interface StoreOptions {
   databaseUrl: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** The webhook outbox and friends, written in the transactions of the changes they report. */
+  hooks?: WriteHooks;
 }
 
 /** Opens (and migrates) the store named by the URL: `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
 export async function openStore(options: StoreOptions): Promise<ChatStore> {
-  const store = options.databaseUrl.startsWith('sqlite:') ? openSqlite(options) : openPostgres(options.databaseUrl);
+  const store = options.databaseUrl.startsWith('sqlite:') ? openSqlite(options) : openPostgres(options.databaseUrl, options.hooks);
   try {
     await store.migrate();
   } catch (err) {
@@ -27,7 +30,7 @@ export async function openStore(options: StoreOptions): Promise<ChatStore> {
   return store.store;
 }
 
-function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
+function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions) {
   const path = databaseUrl.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
@@ -49,7 +52,8 @@ function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
     }
   };
   const closeCheckpointer = async () => checkpointer?.close();
-  return { migrate, store: new KyselyStore('sqlite', db, new SqliteMessages(db, database), closeCheckpointer) };
+  const messages = new SqliteMessages(db, database, hooks);
+  return { migrate, store: new KyselyStore('sqlite', db, messages, closeCheckpointer, hooks) };
 }
 
 const LOCK_WAIT_MS = 15_000;
@@ -97,7 +101,7 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
   };
 }
 
-function openPostgres(url: string) {
+function openPostgres(url: string, hooks?: WriteHooks) {
   // Without a connection timeout, an unreachable (not refusing) server makes every event wait for the OS's
   // TCP timeout (minutes); with it, they fail as `internal` and the node keeps answering.
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
@@ -105,5 +109,5 @@ function openPostgres(url: string) {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Kysely holds a PostgreSQL advisory lock while migrating, so nodes may start together.
-  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db) };
+  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, undefined, undefined, hooks) };
 }

@@ -5,8 +5,9 @@ import type { StoredMessage } from './chat-store.js';
 import { KyselyMessages } from './kysely-messages.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
-const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt';
+const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data';
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
@@ -26,15 +27,16 @@ export class SqliteMessages extends KyselyMessages {
   constructor(
     db: Kysely<Database>,
     private readonly database: SQLite.Database,
+    hooks: WriteHooks = noWriteHooks,
   ) {
-    super(db);
+    super(db, hooks);
   }
 
   /** Prepared on first use: the tables exist only once migrations have run. */
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
       touchRoom: this.database.prepare(
@@ -49,7 +51,10 @@ export class SqliteMessages extends KyselyMessages {
   }
 
   override async insertBatch(messages: StoredMessage[]): Promise<Message[]> {
-    return messages.length === 0 ? [] : this.statements.writeBatch(messages);
+    if (messages.length === 0) return [];
+    // A Kysely transaction shares this connection: a batch started inside it would join (and share the fate of) it.
+    while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    return this.statements.writeBatch(messages);
   }
 
   override async findByClientMsgId(namespace: string, senderId: string, clientMsgId: string) {
@@ -64,7 +69,7 @@ export class SqliteMessages extends KyselyMessages {
       const row = fromMessage(m.namespace, m);
       const { changes } = insertOne.run(
         row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
-        row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt,
+        row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt, row.data ?? null,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
       perRoom.set(m.room_id, { latest: m, count: (perRoom.get(m.room_id)?.count ?? 0) + 1 });
@@ -72,6 +77,7 @@ export class SqliteMessages extends KyselyMessages {
       return message;
     });
     for (const { latest, count } of perRoom.values()) touchRoom.run(latest.dt, latest._id, count, latest.room_id);
+    this.hooks.messagesStoredSync(this.database, messages.filter((m, i) => result[i]!._id === m._id));
     return result;
   }
 }

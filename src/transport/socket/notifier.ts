@@ -29,8 +29,10 @@ export class Notifier {
     this.nsp.to(userRoom(room.createdBy)).emit(ServerEvent.Joined, { success: true, data: { room } });
   }
 
-  message(message: Message): void {
-    this.nsp.to([userRoom(message.senderId), userRoom(message.receiverId)]).emit(ServerEvent.Message, message);
+  /** To sender and receiver; a system message (no receiver) goes to `members`, the room's two members. */
+  message(message: Message, members?: readonly string[]): void {
+    const to = members ?? [message.senderId, message.receiverId ?? message.senderId];
+    this.nsp.to(to.map(userRoom)).emit(ServerEvent.Message, message);
   }
 
   typing(to: string, roomToken: string, userId: string): void {
