@@ -117,6 +117,7 @@ export interface ServerToClientEvents {
   [ServerEvent.Message]: (payload: Message) => void;
   [ServerEvent.Typing]: (payload: TypingNotice) => void;
   [ServerEvent.Read]: (payload: ReadNotice) => void;
+  [ServerEvent.RoomClosed]: (payload: Success<RoomData>) => void;
 }
 
 /** Who is acting: the authenticated user on one socket in one namespace. */

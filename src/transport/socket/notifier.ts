@@ -43,6 +43,25 @@ export class Notifier {
     this.nsp.to(userRoom(to)).emit(ServerEvent.Read, notice);
   }
 
+  /** The platform activated the room: both members get `joined`. */
+  roomActivated(room: Room): void {
+    this.nsp.to([userRoom(room.customerID), userRoom(room.vendorID)]).emit(ServerEvent.Joined, { success: true, data: { room } });
+  }
+
+  roomClosed(room: Room): void {
+    this.nsp.to([userRoom(room.customerID), userRoom(room.vendorID)]).emit(ServerEvent.RoomClosed, { success: true, data: { room } });
+  }
+
+  /** Tells every socket of the user, on every node, that it is banned, then cuts them (through the adapter). */
+  banned(userId: string, message: string): void {
+    this.nsp.to(userRoom(userId)).emit(ServerEvent.Private, {
+      event: PrivateNotice.Banned,
+      success: false,
+      error: { code: 'forbidden', message },
+    });
+    this.nsp.in(userRoom(userId)).disconnectSockets(true);
+  }
+
   /** `online`/`offline` of `subject`, to each of `audience` (never to the subject itself). */
   presence(subject: string, state: 'online' | 'offline', audience: readonly string[]): void {
     const rooms = audience.filter((id) => id !== subject).map(userRoom);

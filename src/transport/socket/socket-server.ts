@@ -32,6 +32,8 @@ export interface SocketDeps {
   authenticator: Authenticator;
   metrics: Metrics;
   log: Logger;
+  /** Refuses a handshake by throwing (e.g. `forbidden` for a banned user); runs after authentication. */
+  admit?: (namespace: string, userId: string) => Promise<void>;
 }
 
 interface SlimRequest {
@@ -128,6 +130,7 @@ export class SocketServer {
   private async authenticate(socket: ParleySocket, namespace: string): Promise<void> {
     const { auth, query } = socket.handshake;
     const { userId, expiresAt } = await this.deps.authenticator.fromHandshake({ auth, query: query as Record<string, unknown> });
+    await this.deps.admit?.(namespace, userId);
     const { presence } = this.deps.services;
     if ((await presence.socketCount(namespace, userId)) >= this.options.maxSocketsPerUser) {
       throw new ParleyError('rate_limited', `Too many connections: at most ${this.options.maxSocketsPerUser} sockets per user.`);
