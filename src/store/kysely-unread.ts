@@ -59,7 +59,9 @@ export class KyselyUnread implements UnreadRepository {
       .executeTakeFirst();
     const key = trx.updateTable('unread_candidates').where('room_id', '=', c.room_id).where('user_id', '=', c.user_id);
     if (!next) {
-      await trx.deleteFrom('unread_candidates').where('room_id', '=', c.room_id).where('user_id', '=', c.user_id).execute();
+      // Idle, not deleted: a message committing meanwhile re-arms an idle row (its upsert waits for this
+      // transaction's row lock on PostgreSQL), where a deleted row would lose it.
+      await key.set({ notified: 2 }).execute();
       return;
     }
     const due = new Date(Date.parse(next.dt) + delayMs).toISOString();

@@ -40,7 +40,10 @@ export interface UnreadCandidatesTable {
   room_token: string;
   first_unread_id: string;
   due_at: string;
-  /** 0 while waiting; 1 once `message.unread` went out (no other until the read mark passes first_unread_id). */
+  /**
+   * 0: waiting until due_at; 1: `message.unread` went out (no other until the read mark passes
+   * first_unread_id); 2: idle (everything read), re-armed by the next message.
+   */
   notified: number;
 }
 

@@ -31,7 +31,9 @@ interface SyncStatements {
 }
 
 const CANDIDATE_SQL = `insert into unread_candidates (namespace, room_id, user_id, room_token, first_unread_id, due_at, notified)
-  values (?, ?, ?, ?, ?, ?, 0) on conflict (room_id, user_id) do nothing`;
+  values (?, ?, ?, ?, ?, ?, 0) on conflict (room_id, user_id) do update
+  set first_unread_id = excluded.first_unread_id, due_at = excluded.due_at, notified = 0
+  where unread_candidates.notified = 2`;
 
 /**
  * The transactional outbox (the store's write hooks): events, and one delivery per URL, are inserted in
@@ -103,7 +105,12 @@ export class Outbox implements WriteHooks {
       await trx
         .insertInto('unread_candidates')
         .values(candidates)
-        .onConflict((oc) => oc.columns(['room_id', 'user_id']).doNothing())
+        .onConflict((oc) =>
+          oc
+            .columns(['room_id', 'user_id'])
+            .doUpdateSet((eb) => ({ first_unread_id: eb.ref('excluded.first_unread_id'), due_at: eb.ref('excluded.due_at'), notified: 0 }))
+            .where('unread_candidates.notified', '=', 2),
+        )
         .execute();
     }
   }
