@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ParleyError, type Message } from '../src/client/server.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -222,6 +223,23 @@ describe('platform API: users', () => {
     expect(await t.api.unban('customer', 'c1')).toEqual({ lifted: true });
     expect(await t.api.unban('customer', 'c1')).toEqual({ lifted: false });
     await t.connect('c1');
+  });
+
+  it("refuses a banned user's history requests (403) and JWT connects", async () => {
+    const secret = 'platform-test-jwt-secret-0123456789';
+    const t = await platformApp({ authMode: 'jwt', jwtSecret: secret });
+    const token = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    await t.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1' });
+    const read = async (sub: string) =>
+      (await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`, { headers: { authorization: `Bearer ${await token(sub)}` } })).status;
+    expect(await read('c1')).toBe(200);
+    await t.api.ban('customer', 'c1');
+    expect(await read('c1')).toBe(403);
+    expect(await read('v1')).toBe(200);
+    const refused = await t.open('customer', { auth: { token: await token('c1') } }).connectError();
+    expect(refused.data.code).toBe('forbidden');
+    await t.api.unban('customer', 'c1');
+    expect(await read('c1')).toBe(200);
   });
 
   it('a ban with an until in the past does not refuse; a bad until is 400', async () => {

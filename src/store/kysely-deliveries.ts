@@ -118,6 +118,17 @@ export class KyselyDeliveries implements DeliveryRepository {
     return (await query.execute()).map(toDelivery);
   }
 
+  async prune(before: string): Promise<void> {
+    await this.db.deleteFrom('webhook_deliveries').where('status', '=', 'delivered').where('created_at', '<', before).execute();
+    await this.db
+      .deleteFrom('webhook_events')
+      .where('created_at', '<', before)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('webhook_deliveries as d').select(sql`1`.as('one')).whereRef('d.event_id', '=', 'webhook_events.id'))),
+      )
+      .execute();
+  }
+
   async get(id: string): Promise<Delivery | undefined> {
     const row = await this.withEvent(this.db).where('d.id', '=', id).executeTakeFirst();
     return row && toDelivery(row);

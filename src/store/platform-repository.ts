@@ -56,6 +56,8 @@ export interface DeliveryRepository {
   reset(id: string, now: string): Promise<boolean>;
   list(status: DeliveryStatus | undefined, limit: number): Promise<Delivery[]>;
   get(id: string): Promise<Delivery | undefined>;
+  /** Deletes delivered deliveries created before `before`, and events left with no delivery. */
+  prune(before: string): Promise<void>;
 }
 
 export interface UnreadRepository {

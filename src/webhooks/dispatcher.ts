@@ -24,6 +24,9 @@ export interface DispatcherDeps {
 }
 
 const ONLINE_LOOKUP_MS = 250;
+/** Delivered deliveries (and their events) are kept this long for the delivery log, then pruned. */
+const KEEP_DELIVERED_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Delivers the outbox: every node runs one, polling (and woken after commits). Each run evaluates due
@@ -37,6 +40,7 @@ export class WebhookDispatcher {
   private stopped = false;
   private readonly stop = new AbortController();
   private readonly batchSize: number;
+  private prunedAt = 0;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -84,7 +88,15 @@ export class WebhookDispatcher {
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
     const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize);
     const outcomes = await Promise.all(claimed.map((d) => this.attempt(d)));
+    await this.pruneNowAndThen();
     return claimed.length === this.batchSize || outcomes.some((ok) => ok);
+  }
+
+  private async pruneNowAndThen(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    await this.deps.deliveries.prune(new Date(now - KEEP_DELIVERED_MS).toISOString());
   }
 
   /** A retry by hand: made due now and attempted by this node at once; the delivery after the attempt. */
