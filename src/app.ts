@@ -100,7 +100,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize);
   const presence = new PresenceService(scale.presence, rooms, store.lastSeen, clock);
   const authenticator = createAuthenticator(config, clock);
-  const webhooks = createWebhooks(config, { store, presence, clock, log });
+  const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });
   nudgeWebhooks = () => webhooks.nudge();
   let sockets: SocketServer | undefined;
   let roomChanged = (namespace: string, roomToken: string) => rooms.forget(namespace, roomToken);

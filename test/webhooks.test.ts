@@ -81,6 +81,9 @@ describe('webhooks', () => {
     expect(new Set(attempts.map((h) => h.id)).size).toBe(1);
     for (const hook of attempts) expect(receiver.verify(hook)).toMatchObject({ type: 'room.created' });
     await expect.poll(() => t.api.deliveries({ status: 'delivered' })).toHaveLength(1);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/parley_webhook_attempts_total\{result="failed"\} 2/);
+    expect(metrics).toMatch(/parley_webhook_attempts_total\{result="delivered"\} 1/);
     const [delivery] = await t.api.deliveries();
     expect(delivery).toMatchObject({ id: attempts[0]!.id, type: 'room.created', url: receiver.url, status: 'delivered', attempts: 3, lastStatus: 200, lastError: null, nextAttemptAt: null });
   });

@@ -6,6 +6,8 @@ import type { ChatStore } from '../store/chat-store.js';
 import type { Delivery } from '../store/platform-repository.js';
 import { WebhookDispatcher } from './dispatcher.js';
 import { WebhookSender } from './sender.js';
+import { webhookMetrics } from './webhook-metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** The node's webhook machinery; inert when no URL is configured. */
 export interface Webhooks {
@@ -17,7 +19,7 @@ export interface Webhooks {
 
 export function createWebhooks(
   config: Config,
-  deps: { store: ChatStore; presence: PresenceService; clock: Clock; log: Logger },
+  deps: { store: ChatStore; presence: PresenceService; clock: Clock; log: Logger; metrics: Metrics },
 ): Webhooks {
   if (config.webhookUrls.length === 0 || !config.webhookSecret) {
     return {
@@ -36,6 +38,7 @@ export function createWebhooks(
       online: (namespace, userId) => deps.presence.isOnline(namespace, userId),
       clock: deps.clock,
       log: deps.log.child({ module: 'webhooks' }),
+      onAttempt: webhookMetrics(deps.metrics.registry),
     },
     {
       pollMs: config.webhookPollMs,

@@ -21,6 +21,7 @@ export interface DispatcherDeps {
   online: (namespace: string, userId: string) => Promise<boolean>;
   clock: Clock;
   log: Logger;
+  onAttempt?: (ok: boolean, seconds: number) => void;
 }
 
 const ONLINE_LOOKUP_MS = 250;
@@ -111,8 +112,10 @@ export class WebhookDispatcher {
 
   private async attempt(d: ClaimedDelivery): Promise<boolean> {
     const at = new Date(this.deps.clock.now());
+    const started = performance.now();
     const result = await this.deps.sender.send(d.url, d.id, at, d.payload, this.stop.signal);
     if (this.stop.signal.aborted) return false; // shutting down: the lease runs out and someone attempts it again
+    this.deps.onAttempt?.(result.ok, (performance.now() - started) / 1000);
     const firstAttemptAt = d.firstAttemptAt ?? at.toISOString();
     let nextAttemptAt: string | null = null;
     if (!result.ok) {
