@@ -135,6 +135,27 @@ describe('webhooks', () => {
   });
 });
 
+describe('webhooks under a burst', () => {
+  it('records one message.created per message of a concurrent burst (batched writes)', async () => {
+    const receiver = await WebhookReceiver.start();
+    const t = await hooked(receiver);
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const acks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? v : c).request('message', { roomToken: 'tok', message: `burst ${i}` })),
+    );
+    expect(acks.every((a) => a.success)).toBe(true);
+    const hooks = await receiver.until((all) => {
+      const created = all.filter((h) => h.body.type === 'message.created');
+      return created.length >= 40 && created;
+    });
+    expect(new Set(hooks.map((h) => h.body.data.message._id))).toEqual(new Set(acks.map((a) => a.data.message._id)));
+    const ids = hooks.map((h) => h.body.data.message._id);
+    expect(ids).toEqual([...ids].sort());
+  });
+});
+
 describe('message.unread', () => {
   it('one per room and receiver until read; none when read in time; one per member for a system message', async () => {
     const receiver = await WebhookReceiver.start();

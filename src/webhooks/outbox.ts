@@ -80,8 +80,8 @@ export class Outbox implements WriteHooks {
   async record(trx: Kysely<Database>, events: readonly OutboxEvent[]): Promise<void> {
     const rows = this.rows(events);
     if (rows.events.length === 0) return;
-    await trx.insertInto('webhook_events').values(rows.events).execute();
-    await trx.insertInto('webhook_deliveries').values(rows.deliveries).execute();
+    for (const chunk of chunks(rows.events)) await trx.insertInto('webhook_events').values(chunk).execute();
+    for (const chunk of chunks(rows.deliveries)) await trx.insertInto('webhook_deliveries').values(chunk).execute();
     this.options.onRecorded?.();
   }
 
@@ -99,12 +99,20 @@ export class Outbox implements WriteHooks {
   async messagesStored(trx: Kysely<Database>, messages: readonly StoredMessage[]): Promise<void> {
     if (!this.enabled || messages.length === 0) return;
     await this.record(trx, messages.map(createdEvent));
+    const systemRooms = [...new Set(messages.filter((m) => m.receiverId === null).map((m) => m.room_id))];
+    const members = await membersOf(trx, systemRooms);
+    // One row per room and receiver: the batch's first message for it (a statement may not upsert a row twice).
+    const candidates = new Map<string, UnreadCandidatesTable>();
     for (const m of messages) {
-      const receivers = m.receiverId !== null ? [m.receiverId] : await membersOf(trx, m.room_id);
-      const candidates = receivers.map((userId) => this.candidate(m, userId));
+      for (const userId of m.receiverId !== null ? [m.receiverId] : (members.get(m.room_id) ?? [])) {
+        const key = `${m.room_id}\u0000${userId}`;
+        if (!candidates.has(key)) candidates.set(key, this.candidate(m, userId));
+      }
+    }
+    for (const chunk of chunks([...candidates.values()])) {
       await trx
         .insertInto('unread_candidates')
-        .values(candidates)
+        .values(chunk)
         .onConflict((oc) =>
           oc
             .columns(['room_id', 'user_id'])
@@ -168,7 +176,16 @@ function createdEvent(m: StoredMessage): OutboxEvent {
   return { type: WebhookEventType.MessageCreated, namespace, orderKey: `room:${m.roomToken}`, data: { namespace, message: message as Message } };
 }
 
-async function membersOf(trx: Kysely<Database>, roomId: string): Promise<string[]> {
-  const room = await trx.selectFrom('rooms').select(['customer_id', 'vendor_id']).where('id', '=', roomId).executeTakeFirst();
-  return room ? [room.customer_id, room.vendor_id] : [];
+async function membersOf(trx: Kysely<Database>, roomIds: readonly string[]): Promise<Map<string, string[]>> {
+  if (roomIds.length === 0) return new Map();
+  const rows = await trx.selectFrom('rooms').select(['id', 'customer_id', 'vendor_id']).where('id', 'in', roomIds).execute();
+  return new Map(rows.map((r) => [r.id, [r.customer_id, r.vendor_id]]));
+}
+
+// Far below both backends' caps on bound parameters per statement.
+const CHUNK = 200;
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  return out;
 }
