@@ -24,6 +24,11 @@ describe('platform API: auth', () => {
   it('refuses to start with a key shorter than 24 characters', () => {
     expect(() => loadConfig({ env: { API_KEYS: `${API_KEY},short-key` } })).toThrow(/at least 24/);
     expect(loadConfig({ env: { API_KEYS: `${API_KEY}, ${OLD_API_KEY}` } }).apiKeys).toEqual([API_KEY, OLD_API_KEY]);
+    expect(() => loadConfig({ env: { WEBHOOK_URLS: 'http://127.0.0.1:9/hooks' } })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => loadConfig({ env: { WEBHOOK_URLS: 'ftp://x', WEBHOOK_SECRET: 'whsec_aGVsbG8=' } })).toThrow(/http/);
+    expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'not-a-secret' } })).toThrow(/whsec_/);
+    const config = loadConfig({ env: { WEBHOOK_URLS: 'http://a/h, https://b/h', WEBHOOK_SECRET: 'whsec_aGVsbG8=', UNREAD_NOTIFY_DELAY_MS: '1000' } });
+    expect(config).toMatchObject({ webhookUrls: ['http://a/h', 'https://b/h'], unreadNotifyDelayMs: 1000, webhookTimeoutMs: 5000, webhookRetryBaseMs: 5000 });
   });
 });
 
