@@ -43,12 +43,14 @@ export class KyselyDeliveries implements DeliveryRepository {
       .select(['e.type', 'e.payload']);
   }
 
-  async claimDue(now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+  async claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]> {
+    if (urls.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
       let due = trx
         .selectFrom('webhook_deliveries as d')
         .select('d.id')
         .where('d.status', '=', 'pending')
+        .where('d.url', 'in', urls)
         .where('d.next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
         .where(({ not, exists, selectFrom }) =>

@@ -46,9 +46,9 @@ export interface AttemptOutcome {
 export interface DeliveryRepository {
   /**
    * Up to `limit` due deliveries, leased until `leaseUntil`: pending, due, not leased, and no earlier
-   * pending delivery of the same room to the same URL (per-room order).
+   * pending delivery of the same room to the same URL (per-room order); only to `urls` (the configured ones).
    */
-  claimDue(now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]>;
+  claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]>;
   /** Claims one delivery whatever its schedule (a retry by hand); undefined if unknown or leased by another. */
   claimOne(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined>;
   finish(id: string, outcome: AttemptOutcome): Promise<void>;

@@ -41,6 +41,7 @@ export function createWebhooks(
       onAttempt: webhookMetrics(deps.metrics.registry),
     },
     {
+      urls: config.webhookUrls,
       pollMs: config.webhookPollMs,
       timeoutMs: config.webhookTimeoutMs,
       retryBaseMs: config.webhookRetryBaseMs,

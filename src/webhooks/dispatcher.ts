@@ -5,6 +5,8 @@ import { GIVE_UP_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { WebhookSender } from './sender.js';
 
 export interface DispatcherOptions {
+  /** Only deliveries to these URLs are attempted (a URL removed from the config is no longer called). */
+  urls: readonly string[];
   pollMs: number;
   timeoutMs: number;
   retryBaseMs: number;
@@ -87,7 +89,7 @@ export class WebhookDispatcher {
     const now = this.nowIso();
     await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
-    const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize);
+    const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls);
     const outcomes = await Promise.all(claimed.map((d) => this.attempt(d)));
     await this.pruneNowAndThen();
     return claimed.length === this.batchSize || outcomes.some((ok) => ok);
