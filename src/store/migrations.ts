@@ -1,3 +1,4 @@
+import { platformMigration } from './platform-migration.js';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations live in code so the one binary carries its schema; names sort in apply order.
@@ -83,6 +84,7 @@ const migrations: Record<string, Migration> = {
         ) m group by namespace, user_id`.execute(db);
     },
   },
+  '0004_platform': platformMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
