@@ -233,7 +233,7 @@ describe('platform API: users', () => {
   it("refuses a banned user's history requests (403) and JWT connects", async () => {
     const secret = 'platform-test-jwt-secret-0123456789';
     const t = await platformApp({ authMode: 'jwt', jwtSecret: secret });
-    const token = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    const token = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
     await t.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1' });
     const read = async (sub: string) =>
       (await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`, { headers: { authorization: `Bearer ${await token(sub)}` } })).status;
