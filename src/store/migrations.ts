@@ -68,6 +68,7 @@ const migrations: Record<string, Migration> = {
   },
   // Per user, the greatest message id of its rooms: a write locks its users' rows and gives its messages
   // greater ids, so ids commit in order per user (sync from the greatest id held never skips a message).
+  // Used on PostgreSQL; SQLite serialises writers anyway and takes the greatest stored id as the floor.
   '0003_message_clocks': {
     async up(db: Kysely<any>) {
       await db.schema
