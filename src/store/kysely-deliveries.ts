@@ -76,18 +76,6 @@ export class KyselyDeliveries implements DeliveryRepository {
     });
   }
 
-  async claimOne(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined> {
-    const claimed = await this.db
-      .updateTable('webhook_deliveries')
-      .set({ lease_until: leaseUntil })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) return undefined;
-    const row = await this.withEvent(this.db).where('d.id', '=', id).executeTakeFirst();
-    return row && toClaimed(row);
-  }
-
   async finish(id: string, outcome: AttemptOutcome): Promise<void> {
     const status: DeliveryStatus = outcome.ok ? 'delivered' : outcome.nextAttemptAt === null ? 'failed' : 'pending';
     await this.db
@@ -105,13 +93,16 @@ export class KyselyDeliveries implements DeliveryRepository {
       .execute();
   }
 
-  async reset(id: string, now: string): Promise<boolean> {
-    const result = await this.db
+  async resetAndClaim(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined> {
+    const claimed = await this.db
       .updateTable('webhook_deliveries')
-      .set({ status: 'pending', next_attempt_at: now, first_attempt_at: null })
+      .set({ status: 'pending', next_attempt_at: now, first_attempt_at: null, lease_until: leaseUntil })
       .where('id', '=', id)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    if (Number(claimed.numUpdatedRows) === 0) return undefined;
+    const row = await this.withEvent(this.db).where('d.id', '=', id).executeTakeFirst();
+    return row && toClaimed(row);
   }
 
   async list(status: DeliveryStatus | undefined, limit: number): Promise<Delivery[]> {

@@ -49,11 +49,12 @@ export interface DeliveryRepository {
    * pending delivery of the same room to the same URL (per-room order); only to `urls` (the configured ones).
    */
   claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]>;
-  /** Claims one delivery whatever its schedule (a retry by hand); undefined if unknown or leased by another. */
-  claimOne(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined>;
   finish(id: string, outcome: AttemptOutcome): Promise<void>;
-  /** Makes a delivery pending and due now, with a fresh 24-hour window; false if unknown. */
-  reset(id: string, now: string): Promise<boolean>;
+  /**
+   * A retry by hand: makes the delivery pending and due now, leased to the caller in the same statement (so
+   * no dispatcher claims it in between). Undefined when there is no such delivery or it is being attempted.
+   */
+  resetAndClaim(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined>;
   list(status: DeliveryStatus | undefined, limit: number): Promise<Delivery[]>;
   get(id: string): Promise<Delivery | undefined>;
   /** Deletes delivered deliveries created before `before`, and events left with no delivery. */

@@ -104,11 +104,10 @@ export class WebhookDispatcher {
 
   /** A retry by hand: made due now and attempted by this node at once; the delivery after the attempt. */
   async retryNow(id: string): Promise<Delivery | undefined> {
-    if (!(await this.deps.deliveries.reset(id, this.nowIso()))) return undefined;
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
-    const claimed = await this.deps.deliveries.claimOne(id, this.nowIso(), lease);
+    const claimed = await this.deps.deliveries.resetAndClaim(id, this.nowIso(), lease);
+    // Not claimed: unknown (undefined below), or another attempt holds it right now (its state is returned).
     if (claimed) await this.attempt(claimed);
-    this.nudge();
     return this.deps.deliveries.get(id);
   }
 
