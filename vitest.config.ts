@@ -15,6 +15,8 @@ const coreOnPostgres = [
   'sync-cluster',
   'presence-cluster',
   'client-catch-up',
+  'webhooks',
+  'platform',
 ].map(
   (name) => `test/${name}.test.ts`,
 );

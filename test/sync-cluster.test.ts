@@ -1,7 +1,8 @@
 /**
  * `sync` across nodes: three apps sharing one database (PostgreSQL in the `postgres` project) and one Redis.
  * Senders on all three nodes write to one room at once while a client catches up with `sync` in a loop,
- * always from the greatest `_id` it got: it must see every message exactly once (docs/protocol.md, sync).
+ * always from the greatest `_id` it got: it must see every message exactly once (docs/protocol.md, sync). The
+ * nodes' interleaved batches into the same rooms must neither deadlock nor move a room's last message backwards.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -84,6 +85,11 @@ describe.skipIf(!redis)('sync across three nodes', () => {
       };
       check(inRoom, [...toA1!, ...toA2!]);
       check(allRooms, [...toA1!, ...toA2!, ...toB1!, ...toB2!]);
+      // The rooms, updated by three nodes' interleaved batches, name their greatest message as the last one.
+      const rooms = (await (await n3.connect('c1')).waitForPrivate('list-room')).data.rooms as Array<{ roomToken: string; lastMessage: { _id: string } }>;
+      const lastOf = (token: string) => rooms.find((r) => r.roomToken === token)!.lastMessage._id;
+      expect(lastOf('a')).toBe([...toA1!, ...toA2!].sort().at(-1));
+      expect(lastOf('b')).toBe([...toB1!, ...toB2!].sort().at(-1));
     } finally {
       for (const node of nodes) await node.close();
       await deleteRedisKeys(redis!, prefix);

@@ -71,6 +71,13 @@ export const envOverrides: Readonly<Record<string, readonly [keyof ConfigInput, 
   SERVE_DOCS: ['serveDocs', bool],
   METRICS_PUBLIC: ['metricsPublic', bool],
   METRICS_TOKEN: ['metricsToken', text],
+  API_KEYS: ['apiKeys', list],
+  WEBHOOK_URLS: ['webhookUrls', list],
+  WEBHOOK_SECRET: ['webhookSecret', text],
+  WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', int],
+  WEBHOOK_RETRY_BASE_MS: ['webhookRetryBaseMs', int],
+  WEBHOOK_POLL_MS: ['webhookPollMs', int],
+  UNREAD_NOTIFY_DELAY_MS: ['unreadNotifyDelayMs', int],
 };
 
 /** Keys set only in a config file (nested objects); every other key has an environment variable. */
@@ -133,6 +140,9 @@ export function validateConfig(input: Record<string, unknown>): Config {
   if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0] as z.core.$ZodIssue));
   const config = result.data;
   if (config.authMode === 'jwt') checkJwtKeys(config);
+  if (config.webhookUrls.length > 0 && !config.webhookSecret) {
+    throw new ConfigError('config: webhookUrls (WEBHOOK_URLS) is set but webhookSecret (WEBHOOK_SECRET) is not: webhooks must be signed');
+  }
   return deepFreeze(config);
 }
 

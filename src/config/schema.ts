@@ -89,6 +89,18 @@ export const configSchema = z.strictObject({
   metricsPublic: z.boolean().default(true),
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>` (whatever metricsPublic says). */
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Platform API keys (API_KEYS, comma-separated, each ≥ 24 characters); none: every platform request is 401. */
+  apiKeys: z.array(z.string().min(24, 'each API key must be at least 24 characters')).default([]),
+  /** Every webhook event is POSTed to each of these URLs (WEBHOOK_URLS); none: webhooks are off. */
+  webhookUrls: z.array(z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')).default([]),
+  /** Standard Webhooks secret: `whsec_` + base64 of the key bytes (WEBHOOK_SECRET). */
+  webhookSecret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64').optional(),
+  webhookTimeoutMs: z.number().int().positive().default(5000),
+  webhookRetryBaseMs: z.number().int().positive().default(5000),
+  /** How often each node looks for due deliveries (commits also wake it at once). */
+  webhookPollMs: z.number().int().positive().default(1000),
+  /** `message.unread` goes out when a message stays unread this long (UNREAD_NOTIFY_DELAY_MS). */
+  unreadNotifyDelayMs: z.number().int().min(0).default(60_000),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

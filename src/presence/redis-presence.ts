@@ -13,17 +13,17 @@
  * and a sweep and an `add`/`remove` never interleave. Scripts go out as EVAL (not EVALSHA, whose NOSCRIPT
  * retry could reorder them): on the one connection Redis runs them in the order they were issued.
  *
- * Timers, from `ttlSeconds` = B, the bound below (`presenceTimings`): the heartbeat key lives 3/4 B and is
- * refreshed every B/4; every B/5 each instance tries the sweep lock, and the holder drops every instance whose
+ * Timers, from `ttlSeconds` = B, the bound below (`presenceTimings`): the heartbeat key lives 4/5 B and is
+ * refreshed every B/8; every B/6 each instance tries the sweep lock, and the holder drops every instance whose
  * heartbeat key has expired and calls the `onExpired` handlers for each user who thereby lost their last socket
  * (once per user, on that node).
  *
- * EXPIRY BOUND: when a node dies (SIGKILL) at time T, its last heartbeat was at H > T − B/4, so its key
- * expires at H + 3B/4 ≤ T + 3B/4; every survivor tries to sweep every B/5, and the lock is then free (a lock
- * left by the dead node expires by T + B/5, before its heartbeat does). So the handlers run within
- * **3B/4 + B/5 = 0.95 × B** after the death (28.5 s for the default 30 s), plus a Redis round trip and timer
+ * EXPIRY BOUND: when a node dies (SIGKILL) at time T, its last heartbeat was at H > T − B/8, so its key
+ * expires at H + 4B/5 ≤ T + 4B/5; every survivor tries to sweep every B/6, and the lock is then free (a lock
+ * left by the dead node expires by T + B/6, before its heartbeat does). So the handlers run within
+ * **4B/5 + B/6 ≈ 0.97 × B** after the death (29 s for the default 30 s), plus a Redis round trip and timer
  * delays — as long as one survivor is running and reaching Redis. Conversely a node is never swept while it
- * heartbeats: a gap of up to B/2 (event-loop stall, Redis blip) is harmless.
+ * heartbeats: a gap of up to 4B/5 − B/8 ≈ 2/3 B (event-loop stall, Redis blip) is harmless.
  *
  * Self-healing: each heartbeat compares the size of this instance's Redis set with the sockets it holds
  * locally. If they differ (this node was swept after a stall longer than the ttl, or Redis lost its data)
@@ -66,9 +66,9 @@ export interface PresenceTimings {
 /** The timers for an offline bound of `ttlSeconds` (see EXPIRY BOUND above). */
 export function presenceTimings(ttlSeconds: number): PresenceTimings {
   const bound = Math.round(ttlSeconds * 1000);
-  const keyTtlMs = Math.max(3, Math.floor((bound * 3) / 4));
-  const heartbeatMs = Math.max(1, Math.floor(bound / 4));
-  const sweepMs = Math.max(1, Math.floor(bound / 5));
+  const keyTtlMs = Math.max(3, Math.floor((bound * 4) / 5));
+  const heartbeatMs = Math.max(1, Math.floor(bound / 8));
+  const sweepMs = Math.max(1, Math.floor(bound / 6));
   return { keyTtlMs, heartbeatMs, sweepMs, boundMs: keyTtlMs + sweepMs };
 }
 

@@ -22,6 +22,8 @@ export class HistoryService {
     private readonly rooms: RoomRepository,
     private readonly messages: MessageRepository,
     private readonly namespaces: readonly string[],
+    /** Throws for a reader who may not read (e.g. banned: `forbidden`). */
+    private readonly admit: (namespace: string, userId: string) => Promise<void> = async () => {},
   ) {}
 
   /** `reader` is the authenticated user in jwt mode; undefined in trusted mode (the token is enough). */
@@ -29,6 +31,7 @@ export class HistoryService {
     if (!this.namespaces.includes(query.namespace)) {
       throw new ParleyError('not_found', `No namespace "${query.namespace}".`);
     }
+    if (reader !== undefined) await this.admit(query.namespace, reader);
     const room = await this.rooms.findByToken(query.namespace, query.roomToken);
     if (!room) throw notFound(query.roomToken);
     if (reader !== undefined && !isMember(room, reader)) {

@@ -5,7 +5,7 @@ import type { Clock } from './clock.js';
 import { idTime, type IdGenerator } from './ids.js';
 import type { MessageWriter } from './message-writer.js';
 import type { RateGate } from './rate-gate.js';
-import { counterpartOf, type RoomService } from './room-service.js';
+import { assertNotClosed, counterpartOf, type RoomService } from './room-service.js';
 
 export interface SendResult {
   message: Message;
@@ -79,6 +79,7 @@ export class MessageService {
 
   async markRead(actor: Actor, payload: ReadPayload): Promise<ReadResult> {
     const room = await this.rooms.memberRoom(actor, payload.roomToken);
+    assertNotClosed(room);
     const message = await this.messages.findInRoom(room._id, payload.messageId);
     if (!message) throw new ParleyError('not_found', `No message "${payload.messageId}" in this room.`);
     await this.gate.consume(actor, 'other');

@@ -1,6 +1,6 @@
 import type { Actor, RoomSummary } from '../protocol/index.js';
 import type { PresenceRegistry } from '../presence/presence-registry.js';
-import type { LastSeenRepository } from '../store/chat-store.js';
+import type { LastSeenRepository, RoomListing } from '../store/chat-store.js';
 import type { Clock } from './clock.js';
 import { counterpartOf, type RoomService } from './room-service.js';
 
@@ -70,8 +70,21 @@ export class PresenceService {
     return counterparts.filter((id) => online.has(id));
   }
 
-  async roomSummaries(actor: Actor): Promise<RoomSummary[]> {
-    const listings = await this.rooms.list(actor);
+  onlineAmong(namespace: string, userIds: readonly string[]): Promise<Set<string>> {
+    return this.registry.onlineAmong(namespace, [...userIds]);
+  }
+
+  /** A user's rooms as in list-room, for the platform API (any user, a given limit). */
+  summariesFor(namespace: string, userId: string, limit: number): Promise<RoomSummary[]> {
+    return this.summaries({ namespace, userId }, this.rooms.listFor(namespace, userId, limit));
+  }
+
+  roomSummaries(actor: Actor): Promise<RoomSummary[]> {
+    return this.summaries(actor, this.rooms.list(actor));
+  }
+
+  private async summaries(actor: Pick<Actor, 'namespace' | 'userId'>, listed: Promise<RoomListing[]>): Promise<RoomSummary[]> {
+    const listings = await listed;
     const others = [...new Set(listings.map((room) => counterpartOf(room, actor.userId)))];
     const [online, seen] = await Promise.all([
       this.registry.onlineAmong(actor.namespace, others),

@@ -44,9 +44,9 @@ const ACTIVE_CACHE_SIZE = 10_000;
 /** Rooms: creation, acceptance, and finding the room an event is about (SPEC §4, §6). */
 export class RoomService {
   /**
-   * Active rooms by namespace + token. Safe without invalidation: active rooms are never deleted (only a
-   * pending request can be declined), their members never change, and `active` is final — so every node
-   * may cache them on its own.
+   * Active rooms by namespace + token. Active rooms are never deleted (only a pending request can be
+   * declined) and their members never change; only the platform changes an active room's status (close),
+   * and then every node is told to forget the room (`forget`).
    */
   private readonly activeCache = new Map<string, Room>();
 
@@ -117,6 +117,7 @@ export class RoomService {
       throw new ParleyError('forbidden', 'Only the member who did not create the room can accept it.');
     }
     if (room.status === 'active') return { room, changed: false };
+    assertNotClosed(room);
     await this.gate.consume(actor, 'other');
     const changed = await this.rooms.activate(room._id);
     const active: Room = { ...room, status: 'active' };
@@ -163,10 +164,13 @@ export class RoomService {
       return active[0]!;
     }
     const room = await this.memberRoom(actor, roomToken);
-    if (room.status !== 'active') {
-      throw new ParleyError('room_not_active', 'The room is pending: the other member has not accepted it yet.');
-    }
+    assertOpen(room);
     return room;
+  }
+
+  /** Forgets a room whose status changed (closed or reopened by the platform). */
+  forget(namespace: string, roomToken: string): void {
+    this.activeCache.delete(`${namespace}\u0000${roomToken}`);
   }
 
   private async findByToken(namespace: string, roomToken: string): Promise<Room | undefined> {
@@ -186,6 +190,10 @@ export class RoomService {
     return this.rooms.listForUser(actor.namespace, actor.userId, this.limits.maxRoomsPerUser);
   }
 
+  listFor(namespace: string, userId: string, limit: number): Promise<RoomListing[]> {
+    return this.rooms.listForUser(namespace, userId, limit);
+  }
+
   counterparts(actor: Pick<Actor, 'namespace' | 'userId'>): Promise<string[]> {
     return this.rooms.counterpartsOf(actor.namespace, actor.userId);
   }
@@ -193,6 +201,20 @@ export class RoomService {
 
 function alreadyAccepted(): ParleyError {
   return new ParleyError('forbidden', 'The room has been accepted: only a pending request can be declined.');
+}
+
+/** `room_not_active` unless the room is active (pending: not accepted yet; closed: by the platform). */
+export function assertOpen(room: Room): void {
+  if (room.status === 'active') return;
+  throw new ParleyError(
+    'room_not_active',
+    room.status === 'closed' ? 'The room is closed.' : 'The room is pending: the other member has not accepted it yet.',
+  );
+}
+
+/** `read` (and the like) work in pending rooms but not in closed ones. */
+export function assertNotClosed(room: Room): void {
+  if (room.status === 'closed') throw new ParleyError('room_not_active', 'The room is closed.');
 }
 
 export function notFound(roomToken: string): ParleyError {

@@ -1,4 +1,8 @@
+import type { Kysely } from 'kysely';
 import type { Message, Room } from '../protocol/index.js';
+import type { PlatformRepository } from './platform-repository.js';
+import type { Database } from './schema.js';
+import type { WriteHooks } from './write-hooks.js';
 
 /** A room as listed for one user, before presence is added. */
 export interface RoomListing extends Room {
@@ -76,6 +80,11 @@ export interface ChatStore {
   readonly messages: MessageRepository;
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
+  readonly platform: PlatformRepository;
+  /** What writes record in their own transaction (the webhook outbox): `hooks.record(trx, events)`. */
+  readonly hooks: WriteHooks;
+  /** Runs `work` in one transaction (on SQLite the message writer waits for it: keep it short). */
+  transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import type { Message } from '../protocol/index.js';
 import type { MessageRepository, StoredMessage } from './chat-store.js';
 import type { Database, MessagesTable } from './schema.js';
 import { greatest, orderAbove } from './ordered-ids.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 import { fromMessage, toMessage } from './rows.js';
 
 const messageColumns = [
@@ -16,6 +17,7 @@ const messageColumns = [
   'message_type',
   'client_msg_id',
   'dt',
+  'data',
 ] as const;
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
@@ -47,15 +49,11 @@ export function roomTouches(messages: readonly StoredMessage[], stored: (m: Stor
   return [...perRoom.values()].sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0));
 }
 
-/** Every (namespace, user) the batch writes for, senders and receivers, sorted: the clocks' lock order. */
-function usersOf(messages: readonly StoredMessage[]): Array<[string, string]> {
-  const keys = new Set<string>();
-  for (const m of messages) for (const user of [m.senderId, m.receiverId]) keys.add(JSON.stringify([m.namespace, user]));
-  return [...keys].sort().map((key) => JSON.parse(key) as [string, string]);
-}
-
 export class KyselyMessages implements MessageRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    protected readonly hooks: WriteHooks = noWriteHooks,
+  ) {}
 
   /**
    * One transaction: (1) lock the clocks of the batch's users, in sorted order, and give the messages ids
@@ -66,15 +64,39 @@ export class KyselyMessages implements MessageRepository {
   async insertBatch(messages: StoredMessage[]): Promise<Message[]> {
     if (messages.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const users = usersOf(messages);
+      const users = await this.usersOf(trx, messages);
       orderAbove(messages, await this.lockClocks(trx, users));
       const insertedIds = await this.insertRows(trx, messages);
       const inserted = (m: StoredMessage) => insertedIds.has(m._id);
       for (const touch of roomTouches(messages, inserted)) await this.touchRoom(trx, touch);
       await this.advanceClocks(trx, users, greatest(messages.filter(inserted).map((m) => m._id)));
-      // Rows that must commit or roll back together with these messages (e.g. an outbox) are written here.
+      // Rows that must commit or roll back together with these messages (the webhook outbox) are written here.
+      await this.hooks.messagesStored(trx, messages.filter(inserted));
       return this.results(trx, messages, inserted);
     });
+  }
+
+  /**
+   * Every (namespace, user) the batch writes for, sorted: the clocks' lock order. Senders and receivers; a
+   * system message has no receiver, so both members of its room count.
+   */
+  private async usersOf(trx: Trx, messages: readonly StoredMessage[]): Promise<Array<[string, string]>> {
+    const keys = new Set<string>();
+    const roomsWithoutReceiver = new Set<string>();
+    for (const m of messages) {
+      keys.add(JSON.stringify([m.namespace, m.senderId]));
+      if (m.receiverId !== null) keys.add(JSON.stringify([m.namespace, m.receiverId]));
+      else roomsWithoutReceiver.add(m.room_id);
+    }
+    if (roomsWithoutReceiver.size > 0) {
+      const rooms = await trx
+        .selectFrom('rooms')
+        .select(['namespace', 'customer_id', 'vendor_id'])
+        .where('id', 'in', [...roomsWithoutReceiver])
+        .execute();
+      for (const r of rooms) for (const user of [r.customer_id, r.vendor_id]) keys.add(JSON.stringify([r.namespace, user]));
+    }
+    return [...keys].sort().map((key) => JSON.parse(key) as [string, string]);
   }
 
   /** Locks (creating where missing) the users' clock rows in the given order; returns their greatest id. */

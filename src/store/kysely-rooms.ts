@@ -1,11 +1,15 @@
 import { sql, type Kysely } from 'kysely';
-import type { Room } from '../protocol/index.js';
+import { WebhookEventType, type Room } from '../protocol/index.js';
+import { noWriteHooks, type OutboxEvent, type WriteHooks } from './write-hooks.js';
 import type { RoomListing, RoomRepository } from './chat-store.js';
 import type { Database } from './schema.js';
 import { fromRoom, toMessage, toRoom } from './rows.js';
 
 export class KyselyRooms implements RoomRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly hooks: WriteHooks = noWriteHooks,
+  ) {}
 
   async findByToken(namespace: string, roomToken: string): Promise<Room | undefined> {
     const row = await this.db
@@ -18,12 +22,16 @@ export class KyselyRooms implements RoomRepository {
   }
 
   async insert(namespace: string, room: Room): Promise<Room> {
-    const inserted = await this.db
-      .insertInto('rooms')
-      .values(fromRoom(namespace, room))
-      .onConflict((oc) => oc.columns(['namespace', 'room_token']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const inserted = await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('rooms')
+        .values(fromRoom(namespace, room))
+        .onConflict((oc) => oc.columns(['namespace', 'room_token']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await this.hooks.record(trx, [roomEvent(WebhookEventType.RoomCreated, namespace, toRoom(row))]);
+      return row;
+    });
     if (inserted) return toRoom(inserted);
     const existing = await this.findByToken(namespace, room.roomToken);
     if (!existing) throw new Error('room insert conflicted but no room holds the token');
@@ -31,13 +39,17 @@ export class KyselyRooms implements RoomRepository {
   }
 
   async activate(roomId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('rooms')
-      .set({ status: 'active' })
-      .where('id', '=', roomId)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('rooms')
+        .set({ status: 'active' })
+        .where('id', '=', roomId)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await this.hooks.record(trx, [roomEvent(WebhookEventType.RoomAccepted, row.namespace, toRoom(row))]);
+      return row !== undefined;
+    });
   }
 
   /**
@@ -76,6 +88,7 @@ export class KyselyRooms implements RoomRepository {
         'm.message_type as m_message_type',
         'm.client_msg_id as m_client_msg_id',
         'm.dt as m_dt',
+        'm.data as m_data',
       ])
       .select('u.n as unread')
       .where('r.namespace', '=', namespace)
@@ -102,6 +115,7 @@ export class KyselyRooms implements RoomRepository {
               message_type: row.m_message_type!,
               client_msg_id: row.m_client_msg_id,
               dt: row.m_dt!,
+              data: row.m_data ?? null,
             }),
     }));
   }
@@ -156,4 +170,12 @@ export class KyselyRooms implements RoomRepository {
     const others = new Set(rows.map((r) => (r.customer_id === userId ? r.vendor_id : r.customer_id)));
     return [...others];
   }
+}
+
+export function roomEvent(
+  type: typeof WebhookEventType.RoomCreated | typeof WebhookEventType.RoomAccepted | typeof WebhookEventType.RoomClosed,
+  namespace: string,
+  room: Room,
+): OutboxEvent {
+  return { type, namespace, orderKey: `room:${room.roomToken}`, data: { namespace, room } };
 }

@@ -1,3 +1,4 @@
+import { platformMigration } from './platform-migration.js';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations live in code so the one binary carries its schema; names sort in apply order.
@@ -67,6 +68,7 @@ const migrations: Record<string, Migration> = {
   },
   // Per user, the greatest message id of its rooms: a write locks its users' rows and gives its messages
   // greater ids, so ids commit in order per user (sync from the greatest id held never skips a message).
+  // Used on PostgreSQL; SQLite serialises writers anyway and takes the greatest stored id as the floor.
   '0003_message_clocks': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -83,6 +85,7 @@ const migrations: Record<string, Migration> = {
         ) m group by namespace, user_id`.execute(db);
     },
   },
+  '0004_platform': platformMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -10,12 +10,15 @@ import { SqliteMessages } from './sqlite-messages.js';
 import { migrateToLatest } from './migrations.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
+import type { WriteHooks } from './write-hooks.js';
 
 export interface StoreOptions {
   databaseUrl: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Where background failures go (idle PostgreSQL clients, the WAL checkpointer); silent without. */
   log?: Logger;
+  /** The webhook outbox and friends, written in the transactions of the changes they report. */
+  hooks?: WriteHooks;
 }
 
 const silent = pino({ level: 'silent' });
@@ -23,7 +26,7 @@ const silent = pino({ level: 'silent' });
 /** Opens (and migrates) the store named by the URL: `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
 export async function openStore(options: StoreOptions): Promise<ChatStore> {
   const log = options.log ?? silent;
-  const store = options.databaseUrl.startsWith('sqlite:') ? openSqlite(options, log) : openPostgres(options.databaseUrl, log);
+  const store = options.databaseUrl.startsWith('sqlite:') ? openSqlite(options, log) : openPostgres(options.databaseUrl, log, options.hooks);
   try {
     await store.migrate();
   } catch (err) {
@@ -33,7 +36,7 @@ export async function openStore(options: StoreOptions): Promise<ChatStore> {
   return store.store;
 }
 
-function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions, log: Logger) {
+function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log: Logger) {
   const path = databaseUrl.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
@@ -55,7 +58,8 @@ function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions, log: Logge
     }
   };
   const closeCheckpointer = async () => checkpointer?.close();
-  return { migrate, store: new KyselyStore('sqlite', db, new SqliteMessages(db, database), closeCheckpointer) };
+  const messages = new SqliteMessages(db, database, hooks);
+  return { migrate, store: new KyselyStore('sqlite', db, messages, closeCheckpointer, hooks) };
 }
 
 const LOCK_WAIT_MS = 15_000;
@@ -103,7 +107,7 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
   };
 }
 
-function openPostgres(url: string, log: Logger) {
+function openPostgres(url: string, log: Logger, hooks?: WriteHooks) {
   // Without a connection timeout, an unreachable (not refusing) server makes every event wait for the OS's
   // TCP timeout (minutes); with it, they fail as `internal` and the node keeps answering.
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
@@ -112,5 +116,5 @@ function openPostgres(url: string, log: Logger) {
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Kysely holds a PostgreSQL advisory lock while migrating, so nodes may start together.
-  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db) };
+  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, undefined, undefined, hooks) };
 }

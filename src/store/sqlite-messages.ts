@@ -6,8 +6,9 @@ import { KyselyMessages, roomTouches } from './kysely-messages.js';
 import { orderAbove } from './ordered-ids.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
-const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt';
+const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data';
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
@@ -28,15 +29,16 @@ export class SqliteMessages extends KyselyMessages {
   constructor(
     db: Kysely<Database>,
     private readonly database: SQLite.Database,
+    hooks: WriteHooks = noWriteHooks,
   ) {
-    super(db);
+    super(db, hooks);
   }
 
   /** Prepared on first use: the tables exist only once migrations have run. */
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
       // Writers on SQLite are serialised by the database lock, so the floor for new ids is simply the
@@ -58,8 +60,11 @@ export class SqliteMessages extends KyselyMessages {
   }
 
   override async insertBatch(messages: StoredMessage[]): Promise<Message[]> {
+    if (messages.length === 0) return [];
+    // A Kysely transaction shares this connection: a batch started inside it would join (and share the fate of) it.
+    while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
     // IMMEDIATE: the write lock is taken before the floor is read.
-    return messages.length === 0 ? [] : this.statements.writeBatch.immediate(messages);
+    return this.statements.writeBatch.immediate(messages);
   }
 
   override async findByClientMsgId(namespace: string, senderId: string, clientMsgId: string) {
@@ -76,7 +81,7 @@ export class SqliteMessages extends KyselyMessages {
       const row = fromMessage(m.namespace, m);
       const { changes } = insertOne.run(
         row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
-        row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt,
+        row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt, row.data ?? null,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
       inserted.add(m);
@@ -84,7 +89,8 @@ export class SqliteMessages extends KyselyMessages {
       return message;
     });
     for (const t of roomTouches(messages, (m) => inserted.has(m))) touchRoom.run({ dt: t.dt, id: t.lastId, count: t.count, room: t.roomId });
-    // Rows that must commit or roll back together with these messages (e.g. an outbox) are written here.
+    // Rows that must commit or roll back together with these messages (the webhook outbox) are written here.
+    this.hooks.messagesStoredSync(this.database, messages.filter((m) => inserted.has(m)));
     return result;
   }
 }

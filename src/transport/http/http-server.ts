@@ -13,6 +13,7 @@ import type { HistoryService } from '../../services/history-service.js';
 import { registerDemoAssets } from './demo-assets.js';
 import { registerHistoryRoute } from './history-route.js';
 import { registerMetricsRoute } from './metrics-route.js';
+import { registerPlatformApi, type PlatformDeps } from './platform/index.js';
 
 export interface HttpDeps {
   history: HistoryService;
@@ -30,6 +31,8 @@ export interface HttpDeps {
   metricsAccess: { public: boolean; token: string | undefined };
   /** True from the moment shutdown starts: /readyz then answers 503 so balancers stop sending traffic. */
   draining: () => boolean;
+  /** The platform API (server to server); absent: no /v1/platform routes. */
+  platform?: PlatformDeps;
 }
 
 /** Fastify: history, health, metrics, OpenAPI and the demo page; Socket.IO shares its server. */
@@ -37,7 +40,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path ids are up to 128 characters, more once percent-encoded (find-my-way's default cap is 100).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     forceCloseConnections: true,
   });
 
@@ -63,7 +67,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   await app.register(swagger, {
     openapi: {
       info: { title: 'Parley HTTP API', version: '1.0.0', description: 'Chat history and operations endpoints.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          platformKey: { type: 'http', scheme: 'bearer', description: 'A platform API key (API_KEYS)' },
+        },
+      },
     },
   });
   await app.register(rateLimit, {
@@ -73,6 +82,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
 
   registerHistoryRoute(app, deps);
+  if (deps.platform) await registerPlatformApi(app, deps.platform);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ success: true, status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

@@ -37,6 +37,8 @@ export interface SocketDeps {
   authenticator: Authenticator;
   metrics: Metrics;
   log: Logger;
+  /** Refuses a handshake by throwing (e.g. `forbidden` for a banned user); runs after authentication. */
+  admit?: (namespace: string, userId: string) => Promise<void>;
 }
 
 interface SlimRequest {
@@ -159,6 +161,7 @@ export class SocketServer {
     await this.connectGate.attempt(this.addressOf(socket));
     const { auth, query } = socket.handshake;
     const { userId, expiresAt } = await this.deps.authenticator.fromHandshake({ auth, query: query as Record<string, unknown> });
+    await this.deps.admit?.(namespace, userId);
     await this.connectGate.user(namespace, userId);
     const { presence } = this.deps.services;
     if ((await presence.socketCount(namespace, userId)) >= this.options.maxSocketsPerUser) {
