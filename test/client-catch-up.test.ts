@@ -28,10 +28,11 @@ function until(client: ParleyClient, check: () => boolean): Promise<void> {
 const texts = (messages: Message[]) => messages.map((m) => m.message);
 
 describe('client SDK catch-up after a reconnect', () => {
-  // The default configuration, and recovery explicitly off (what a client meets on a server without it).
+  // The default configuration (no connection-state recovery), and recovery turned on: then the server replays
+  // what was missed and the SDK's sync returns it too, and each message must still arrive once.
   const configs: Array<[string, Partial<ConfigInput>]> = [
     ['default config', {}],
-    ['connection-state recovery off', { recoveryWindowMs: 0 }],
+    ['connection-state recovery on', { recoveryWindowMs: 120_000 }],
   ];
   for (const [name, config] of configs) {
     it(`delivers every message sent while away exactly once, through the message handlers (${name})`, { timeout: 30_000 }, async () => {
@@ -51,7 +52,9 @@ describe('client SDK catch-up after a reconnect', () => {
       const away = Array.from({ length: 130 }, (_, i) => `away ${i + 1}`); // more than one sync page (100)
       for (const message of away) await vendor.request('message', { roomToken: 'tok', message });
 
+      const back = new Promise<boolean>((resolve) => client.onConnection((state) => state.status === 'connected' && resolve(state.recovered)));
       client.socket.connect();
+      expect(await back).toBe(Boolean(config.recoveryWindowMs)); // with recovery on, the replay overlaps the sync
       await until(client, () => got.length === 1 + away.length);
       await vendor.request('message', { roomToken: 'tok', message: 'after' });
       await until(client, () => texts(got).includes('after'));

@@ -173,7 +173,7 @@ export class ParleyClient {
 
   /** Connection changes: connected (again), disconnected (socket.io-client retries), refused (final). */
   onConnection(handler: (state: ConnectionState) => void): () => void {
-    const onConnect = () => handler({ status: 'connected', recovered: this.socket.recovered });
+    const onConnect = () => handler({ status: 'connected', recovered: this.socket.recovered === true });
     const onDisconnect = (reason: string) => handler({ status: 'disconnected', reason });
     const onError = (err: Error & { data?: unknown }) => {
       if (this.socket.active) return handler({ status: 'disconnected', reason: err.message });
