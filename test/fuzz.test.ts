@@ -78,7 +78,9 @@ function isPlainObject(value: unknown): boolean {
 /** Whether this call cannot possibly succeed, whatever the server state. */
 function mustFail(event: string, payload: unknown): boolean {
   if (!(KNOWN_EVENTS as readonly string[]).includes(event)) return true;
-  if (payload === undefined || payload === null) return !['typing', 'sync'].includes(event);
+  // NaN and ±Infinity travel as JSON null: the server sees null, as for a null payload.
+  const onTheWire = typeof payload === 'number' && !Number.isFinite(payload) ? null : payload;
+  if (onTheWire === undefined || onTheWire === null) return !['typing', 'sync'].includes(event);
   return !isPlainObject(payload);
 }
 
