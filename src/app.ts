@@ -7,15 +7,18 @@ import { loadConfig } from './config/load-config.js';
 import type { Config, ConfigInput } from './config/schema.js';
 import { TokenBucketGate } from './limits/token-bucket-gate.js';
 import { Metrics } from './metrics/metrics.js';
-import { messageSchema } from './protocol/index.js';
+import { editMessageSchema, messageSchema } from './protocol/index.js';
+import { ContactMasker } from './moderation/contact-masker.js';
+import { SendScreen } from './moderation/send-screen.js';
+import { BlockAwarePresence, BlockAwareRooms, BlockService } from './services/block-service.js';
+import { LifecycleService } from './services/lifecycle-service.js';
+import { ReportService } from './services/report-service.js';
 import { createScaleOut } from './scale/scale-out.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { HistoryService } from './services/history-service.js';
 import { createIdGenerator } from './services/ids.js';
 import { MessageService } from './services/message-service.js';
 import { MessageWriter } from './services/message-writer.js';
-import { PresenceService } from './services/presence-service.js';
-import { RoomService } from './services/room-service.js';
 import { openStore } from './store/open-store.js';
 import { buildHttpServer } from './transport/http/http-server.js';
 import { SocketServer } from './transport/socket/socket-server.js';
@@ -77,9 +80,16 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       metrics.storeSeconds.observe(seconds);
     },
   });
-  const rooms = new RoomService(store.rooms, ids, clock, gate, { maxRoomsPerUser: config.maxRoomsPerUser });
-  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize);
-  const presence = new PresenceService(scale.presence, rooms, store.lastSeen, clock);
+  const { moderation } = store;
+  const rooms = new BlockAwareRooms(store.rooms, ids, clock, gate, { maxRoomsPerUser: config.maxRoomsPerUser });
+  const masker = new ContactMasker({ allowedLinkDomains: config.allowedLinkDomains });
+  const screen = new SendScreen(moderation.sendPolicy, moderation.lifecycle, masker, config.contactMasking === 'mask');
+  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, screen);
+  const presence = new BlockAwarePresence(moderation.blocks, scale.presence, rooms, store.lastSeen, clock);
+  const blocks = new BlockService(moderation.blocks, rooms, clock, gate);
+  rooms.useBlocks(blocks);
+  const lifecycle = new LifecycleService(rooms, moderation.lifecycle, screen, clock, gate, config.editWindowMs);
+  const reports = new ReportService(rooms, store.rooms, moderation.reports, moderation.lifecycle, lifecycle, ids, clock, gate);
   const history = new HistoryService(store.rooms, store.messages, config.namespaces);
   const authenticator = createAuthenticator(config, clock);
 
@@ -94,7 +104,13 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     demoDir: config.serveDemo ? resolve(here, '../public') : undefined,
   });
   const sockets = new SocketServer(http.server, config, {
-    services: { rooms, messages, presence, messageSchema: messageSchema(config.maxMessageLength) },
+    services: {
+      rooms,
+      messages,
+      presence,
+      messageSchema: messageSchema(config.maxMessageLength),
+      lifecycle: { lifecycle, blocks, reports, editSchema: editMessageSchema(config.maxMessageLength) },
+    },
     authenticator,
     metrics,
     log: log.child({ module: 'socket' }),

@@ -43,6 +43,9 @@ const envOverrides: Record<string, [keyof ConfigInput, (key: string, value: stri
   PRESENCE_TTL_SECONDS: ['presenceTtlSeconds', int],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', int],
   LOG_LEVEL: ['logLevel', (_k, v) => v],
+  EDIT_WINDOW_MS: ['editWindowMs', int],
+  CONTACT_MASKING: ['contactMasking', (_k, v) => v.toLowerCase()],
+  ALLOWED_LINK_DOMAINS: ['allowedLinkDomains', (_k, v) => list(v).map((d) => d.toLowerCase())],
 };
 
 function readJson(path: string): Record<string, unknown> {

@@ -61,6 +61,12 @@ export const configSchema = z.object({
   writeBatchDelayMs: z.number().min(0).default(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   serveDemo: z.boolean().default(true),
+  /** Message lifecycle and moderation (protocol §13). */
+  editWindowMs: z.number().int().min(0).default(15 * 60 * 1000),
+  /** `mask`: e-mails, phone numbers and links to hosts not allowed become `***` (a room's own setting wins). */
+  contactMasking: z.enum(['off', 'mask']).default('off'),
+  /** Hosts whose links are never masked; a domain also allows its subdomains. */
+  allowedLinkDomains: z.array(z.string().min(1)).default([]),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

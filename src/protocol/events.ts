@@ -6,6 +6,12 @@ export const ClientEvent = {
   Typing: 'typing',
   Read: 'read',
   Sync: 'sync',
+  EditMessage: 'edit-message',
+  DeleteMessage: 'delete-message',
+  React: 'react',
+  BlockUser: 'block-user',
+  UnblockUser: 'unblock-user',
+  Report: 'report',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -17,6 +23,7 @@ export const ServerEvent = {
   Message: 'message',
   Typing: 'typing',
   Read: 'read',
+  MessageUpdated: 'message-updated',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 

@@ -23,6 +23,9 @@ const optionalRoomKey = z.preprocess((v) => (v === '' || v === null ? undefined 
 
 export const messageId = z.string().regex(ROOM_KEY_PATTERN, 'must be a message _id');
 
+/** `replyTo` where clients send "" or null for "no reply": those mean absent. */
+const optionalMessageId = z.preprocess((v) => (v === '' || v === null ? undefined : v), messageId.optional());
+
 export const messageTypes = ['text', 'image', 'vdo', 'audio'] as const;
 export type MessageType = (typeof messageTypes)[number];
 
@@ -64,6 +67,7 @@ export function messageSchema(maxMessageLength: number) {
       type: z.enum(messageTypes).default('text'),
       roomToken: roomKey.optional(),
       clientMsgId: z.string().min(1).max(CLIENT_MSG_ID_MAX).optional(),
+      replyTo: optionalMessageId,
     })
     .superRefine((p, ctx) => {
       if (p.type === 'text') {

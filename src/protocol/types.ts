@@ -25,6 +25,19 @@ export interface Message {
   roomToken: string;
   clientMsgId?: string;
   dt: string;
+  /** Message lifecycle (§13): each present only when set. */
+  replyTo?: string;
+  editedAt?: string;
+  deletedAt?: string;
+  /** `{ [emoji]: userId[] }`, absent when empty. */
+  reactions?: Record<string, string[]>;
+  /** Contact masking replaced part of the text with `***`. */
+  masked?: true;
+}
+
+/** A message as the platform (server to server, webhooks, reports) sees it: masked ones keep `original`. */
+export interface PlatformMessage extends Message {
+  original?: string;
 }
 
 export interface Counterpart {
@@ -40,6 +53,8 @@ export interface RoomSummary extends Room {
   lastMessage: Message | null;
   unread: number;
   counterpart: Counterpart;
+  /** Present (true) when the caller blocks the counterpart (§13). */
+  blocked?: true;
 }
 
 export type Failure = { success: false; error: ErrorBody };
@@ -91,6 +106,45 @@ export interface MessageInput {
   type?: MessageType;
   roomToken?: string;
   clientMsgId?: string;
+  /** The `_id` of a message of the same room this one answers. */
+  replyTo?: string;
+}
+export interface EditMessageInput {
+  roomToken: string;
+  messageId: string;
+  message: string;
+}
+export interface MessageRef {
+  roomToken: string;
+  messageId: string;
+}
+export interface ReactInput extends MessageRef {
+  emoji: string;
+  on?: boolean;
+}
+export interface ReportInput {
+  roomToken: string;
+  messageId?: string;
+  reason: string;
+}
+export type ReportData = { data: { report: { id: string } } };
+
+/** A report as the platform's moderators see it (§10, §13). */
+export interface Report {
+  id: string;
+  namespace: string;
+  roomToken: string;
+  room_id: string;
+  reporterId: string;
+  /** The member the report is about: the reported message's sender, else the reporter's counterpart. */
+  reportedUserId: string;
+  messageId: string | null;
+  reason: string;
+  status: 'open' | 'resolved';
+  createdAt: string;
+  /** The room's last messages up to the reported one (or the latest), oldest first, as the platform sees them. */
+  snapshot: PlatformMessage[];
+  resolution: { action: string; note: string | null; resolvedAt: string } | null;
 }
 
 export interface ClientToServerEvents {
@@ -100,6 +154,12 @@ export interface ClientToServerEvents {
   [ClientEvent.Typing]: (payload: { roomToken?: string }, ack?: Ack) => void;
   [ClientEvent.Read]: (payload: { roomToken: string; messageId: string }, ack?: Ack) => void;
   [ClientEvent.Sync]: (payload: { since?: string; roomToken?: string }, ack?: Ack<SyncData>) => void;
+  [ClientEvent.EditMessage]: (payload: EditMessageInput, ack?: Ack<MessageData>) => void;
+  [ClientEvent.DeleteMessage]: (payload: MessageRef, ack?: Ack<MessageData>) => void;
+  [ClientEvent.React]: (payload: ReactInput, ack?: Ack<MessageData>) => void;
+  [ClientEvent.BlockUser]: (payload: { userId: string }, ack?: Ack) => void;
+  [ClientEvent.UnblockUser]: (payload: { userId: string }, ack?: Ack) => void;
+  [ClientEvent.Report]: (payload: ReportInput, ack?: Ack<ReportData>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -110,6 +170,7 @@ export interface ServerToClientEvents {
   [ServerEvent.Message]: (payload: Message) => void;
   [ServerEvent.Typing]: (payload: TypingNotice) => void;
   [ServerEvent.Read]: (payload: ReadNotice) => void;
+  [ServerEvent.MessageUpdated]: (payload: Message) => void;
 }
 
 /** Who is acting: the authenticated user on one socket in one namespace. */

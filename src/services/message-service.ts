@@ -1,6 +1,7 @@
 import type { Actor, Message, MessagePayload, ReadPayload, Room, SyncPayload } from '../protocol/index.js';
 import { ParleyError } from '../protocol/index.js';
-import type { MessageRepository, ReadRepository } from '../store/chat-store.js';
+import type { MessageRepository, ReadRepository, StoredMessage } from '../store/chat-store.js';
+import type { SendScreen } from '../moderation/send-screen.js';
 import type { Clock } from './clock.js';
 import { idTime, type IdGenerator } from './ids.js';
 import type { MessageWriter } from './message-writer.js';
@@ -32,13 +33,17 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly gate: RateGate,
     private readonly syncPageSize: number,
+    /** §13: blocks, replies and contact masking; absent in the bare chat core. */
+    private readonly screen?: SendScreen,
   ) {}
 
   async send(actor: Actor, payload: MessagePayload): Promise<SendResult> {
     let room: Room;
+    let extras: Partial<StoredMessage> = {};
     try {
       room = await this.rooms.activeRoom(actor, payload.roomToken);
       await this.gate.consume(actor, 'message');
+      if (this.screen) extras = await this.screen.message(actor, room, counterpartOf(room, actor.userId), payload);
     } catch (err) {
       // A retry gets its original back even if its room, or its budget, has changed since. Looking it up
       // only here keeps a query off the common path: the insert itself refuses a repeated clientMsgId.
@@ -58,7 +63,7 @@ export class MessageService {
       dt: idTime(id),
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
-    const stored = await this.writer.write({ ...candidate, namespace: actor.namespace });
+    const stored = await this.writer.write({ ...candidate, ...extras, namespace: actor.namespace });
     // A concurrent send with the same clientMsgId may have won the race: then this one is the retry.
     const created = stored._id === id;
     return { message: stored, created, room: created ? room : undefined };
@@ -71,6 +76,7 @@ export class MessageService {
 
   async typing(actor: Actor, roomToken: string | undefined): Promise<Room> {
     const room = await this.rooms.activeRoom(actor, roomToken);
+    await this.screen?.assertNotBlocked(actor, room, counterpartOf(room, actor.userId));
     await this.gate.consume(actor, 'typing');
     return room;
   }

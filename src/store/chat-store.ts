@@ -1,4 +1,5 @@
 import type { Message, Room } from '../protocol/index.js';
+import type { ModerationStore } from './kysely-moderation.js';
 
 /** A room as listed for one user, before presence is added. */
 export interface RoomListing extends Room {
@@ -24,6 +25,8 @@ export interface RoomRepository {
 
 export interface StoredMessage extends Message {
   namespace: string;
+  /** The text as sent, when contact masking changed it (never sent to members). */
+  original?: string;
 }
 
 export interface MessageRepository {
@@ -64,6 +67,8 @@ export interface ChatStore {
   readonly messages: MessageRepository;
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
+  /** Message lifecycle, blocks, reports (§13). */
+  readonly moderation: ModerationStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

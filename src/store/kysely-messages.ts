@@ -4,7 +4,7 @@ import type { MessageRepository, StoredMessage } from './chat-store.js';
 import type { Database, MessagesTable } from './schema.js';
 import { fromMessage, toMessage } from './rows.js';
 
-const messageColumns = [
+export const messageColumns = [
   'id',
   'namespace',
   'room_id',
@@ -15,6 +15,12 @@ const messageColumns = [
   'message_type',
   'client_msg_id',
   'dt',
+  'reply_to',
+  'edited_at',
+  'deleted_at',
+  'masked',
+  'original',
+  'reactions',
 ] as const;
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
@@ -51,7 +57,7 @@ export class KyselyMessages implements MessageRepository {
       const result: Message[] = [];
       for (const m of messages) {
         if (insertedIds.has(m._id)) {
-          const { namespace: _ns, ...message } = m;
+          const { namespace: _ns, original: _original, ...message } = m;
           result.push(message);
           continue;
         }

@@ -3,6 +3,7 @@ import type { ChatStore, LastSeenRepository, MessageRepository, ReadRepository, 
 import { KyselyMessages } from './kysely-messages.js';
 import { KyselyLastSeen, KyselyReads } from './kysely-reads.js';
 import { KyselyRooms } from './kysely-rooms.js';
+import { moderationStore, type ModerationStore } from './kysely-moderation.js';
 import type { Database } from './schema.js';
 
 /** The repositories over any Kysely dialect: the SQL is the same for SQLite and PostgreSQL. */
@@ -11,6 +12,7 @@ export class KyselyStore implements ChatStore {
   readonly messages: MessageRepository;
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
+  readonly moderation: ModerationStore;
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',
@@ -23,6 +25,7 @@ export class KyselyStore implements ChatStore {
     this.messages = messages ?? new KyselyMessages(db);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
+    this.moderation = moderationStore(db, kind);
   }
 
   async ping(): Promise<void> {

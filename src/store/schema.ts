@@ -15,6 +15,8 @@ export interface RoomsTable {
   last_message_id: string | null;
   /** How many messages the room holds (history totals without counting). */
   message_count: number;
+  /** Per-room contact masking (migration 0005): null follows CONTACT_MASKING; SQLite reads 0/1. */
+  contact_masking?: boolean | number | null;
 }
 
 export interface MessagesTable {
@@ -28,6 +30,16 @@ export interface MessagesTable {
   message_type: MessageType;
   client_msg_id: string | null;
   dt: string;
+  // Message lifecycle (migration 0005); optional so queries that predate it still type-check.
+  reply_to?: string | null;
+  edited_at?: string | null;
+  deleted_at?: string | null;
+  /** 1 when contact masking changed the text (SQLite has no boolean). */
+  masked?: number | null;
+  /** The text as sent, when masked: for the platform only. */
+  original?: string | null;
+  /** `{ [emoji]: userId[] }` as JSON, kept with every reaction change; null when none. */
+  reactions?: string | null;
 }
 
 export interface RoomReadsTable {
@@ -42,9 +54,44 @@ export interface UserSeenTable {
   last_seen: string;
 }
 
+export interface ReactionsTable {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface BlocksTable {
+  namespace: string;
+  blocker_id: string;
+  blocked_id: string;
+  created_at: string;
+}
+
+export interface ReportsTable {
+  id: string;
+  namespace: string;
+  room_id: string;
+  room_token: string;
+  reporter_id: string;
+  reported_id: string;
+  message_id: string | null;
+  reason: string;
+  /** JSON: the room's last messages up to the reported one, as the platform sees them. */
+  snapshot: string;
+  status: 'open' | 'resolved';
+  created_at: string;
+  resolved_at: string | null;
+  action: string | null;
+  note: string | null;
+}
+
 export interface Database {
   rooms: RoomsTable;
   messages: MessagesTable;
   room_reads: RoomReadsTable;
   user_seen: UserSeenTable;
+  reactions: ReactionsTable;
+  blocks: BlocksTable;
+  reports: ReportsTable;
 }

@@ -7,6 +7,9 @@ import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
 
 const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt';
+/** Written with every new message (migration 0005); edits and reactions update the rest. */
+const LIFECYCLE_INSERT = 'reply_to, masked, original';
+const SELECTED = `${COLUMNS}, reply_to, edited_at, deleted_at, masked, original, reactions`;
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
@@ -34,14 +37,14 @@ export class SqliteMessages extends KyselyMessages {
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${COLUMNS}, ${LIFECYCLE_INSERT}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
       touchRoom: this.database.prepare(
         'update rooms set activity = ?, last_message_id = ?, message_count = message_count + ? where id = ?',
       ),
       byClientMsgId: this.database.prepare(
-        `select ${COLUMNS} from messages where namespace = ? and sender_id = ? and client_msg_id = ?`,
+        `select ${SELECTED} from messages where namespace = ? and sender_id = ? and client_msg_id = ?`,
       ),
       writeBatch: this.database.transaction((messages: StoredMessage[]) => this.write(messages)),
     };
@@ -65,10 +68,11 @@ export class SqliteMessages extends KyselyMessages {
       const { changes } = insertOne.run(
         row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
         row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt,
+        row.reply_to, row.masked, row.original,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
       perRoom.set(m.room_id, { latest: m, count: (perRoom.get(m.room_id)?.count ?? 0) + 1 });
-      const { namespace: _ns, ...message } = m;
+      const { namespace: _ns, original: _original, ...message } = m;
       return message;
     });
     for (const { latest, count } of perRoom.values()) touchRoom.run(latest.dt, latest._id, count, latest.room_id);

@@ -15,12 +15,15 @@ import type { PresenceService } from '../../services/presence-service.js';
 import { counterpartOf, type RoomService } from '../../services/room-service.js';
 import type { EventHandler } from './event-binder.js';
 import type { Notifier } from './notifier.js';
+import { lifecycleHandlers, type LifecycleServices } from './lifecycle-handlers.js';
 
 export interface ChatServices {
   rooms: RoomService;
   messages: MessageService;
   presence: PresenceService;
   messageSchema: z.ZodType<MessagePayload, unknown>;
+  /** §13: edits, deletes, reactions, blocks, reports. */
+  lifecycle: LifecycleServices;
 }
 
 /**
@@ -98,5 +101,7 @@ export function chatHandlers(services: ChatServices, notifier: Notifier): Record
       const result = await messages.sync(actor, parsePayload(syncSchema, raw ?? {}, 'sync payload'));
       return { reply: { data: result } };
     },
+
+    ...lifecycleHandlers(services.lifecycle, notifier),
   };
 }

@@ -33,6 +33,11 @@ export class Notifier {
     this.nsp.to([userRoom(message.senderId), userRoom(message.receiverId)]).emit(ServerEvent.Message, message);
   }
 
+  /** §13: an edited, deleted or reacted-to message, to every socket of both members. */
+  messageUpdated(message: Message): void {
+    this.nsp.to([userRoom(message.senderId), userRoom(message.receiverId)]).emit(ServerEvent.MessageUpdated, message);
+  }
+
   typing(to: string, roomToken: string, userId: string): void {
     this.nsp.to(userRoom(to)).emit(ServerEvent.Typing, { success: true, typing: true, roomToken, userId });
   }
