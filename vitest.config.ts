@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /** The core protocol suites, run a second time against PostgreSQL when TEST_DATABASE_URL is set. */
-const coreOnPostgres = ['connect', 'rooms', 'messages', 'presence', 'errors', 'history', 'restart'].map(
+const coreOnPostgres = [
+  'connect', 'rooms', 'messages', 'presence', 'errors', 'history', 'restart',
+  // Message lifecycle and moderation (§13).
+  'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking',
+].map(
   (name) => `test/${name}.test.ts`,
 );
 const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
