@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const coreOnPostgres = [
   'connect', 'rooms', 'messages', 'presence', 'errors', 'history', 'restart',
   // Message lifecycle and moderation (§13).
-  'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking',
+  'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports',
 ].map(
   (name) => `test/${name}.test.ts`,
 );

@@ -21,6 +21,11 @@ export interface LifecycleRepository {
   tombstone(messageId: string, deletedAt: string): Promise<{ message: PlatformMessage; changed: boolean }>;
   /** Adds (on) or removes a user's emoji; `changed` is false when nothing changed or the message is deleted. */
   react(messageId: string, emoji: string, userId: string, on: boolean, at: string): Promise<{ message: PlatformMessage; changed: boolean }>;
+  /**
+   * Erasure (§10): every message the user sent in the namespace becomes a tombstone; returns the ones that
+   * changed (as they were before, so their attachments can be removed).
+   */
+  tombstoneAllBy(namespace: string, senderId: string, deletedAt: string): Promise<PlatformMessage[]>;
   /** Up to `limit` messages of the room up to `uptoId` (inclusive; the latest when undefined), oldest first. */
   snapshot(roomId: string, uptoId: string | undefined, limit: number): Promise<PlatformMessage[]>;
 }
@@ -75,6 +80,36 @@ export class KyselyLifecycle implements LifecycleRepository {
     // After the tombstone: a reaction racing with the delete finds it deleted and changes nothing.
     await this.db.deleteFrom('reactions').where('message_id', '=', messageId).execute();
     return { message: await this.byId(messageId), changed: Number(result.numUpdatedRows) > 0 };
+  }
+
+  async tombstoneAllBy(namespace: string, senderId: string, deletedAt: string): Promise<PlatformMessage[]> {
+    const live = await this.db
+      .selectFrom('messages')
+      .select(messageColumns)
+      .where('namespace', '=', namespace)
+      .where('sender_id', '=', senderId)
+      .where('deleted_at', 'is', null)
+      .execute();
+    if (live.length === 0) return [];
+    const ids = live.map((row) => row.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      await this.db
+        .updateTable('messages')
+        .set({ body: '', deleted_at: deletedAt, masked: null, original: null, reactions: null })
+        .where('id', 'in', chunk)
+        .where('deleted_at', 'is', null)
+        .execute();
+      await this.db.deleteFrom('reactions').where('message_id', 'in', chunk).execute();
+    }
+    // Reactions the user gave to others' messages go too; their cached aggregates are rebuilt.
+    const reacted = await this.db.selectFrom('reactions').select('message_id').distinct().where('user_id', '=', senderId).execute();
+    await this.db.deleteFrom('reactions').where('user_id', '=', senderId).execute();
+    const aggregate = this.kind === 'sqlite' ? SQLITE_REACTIONS : POSTGRES_REACTIONS;
+    for (const { message_id } of reacted) {
+      await this.db.updateTable('messages').set({ reactions: aggregate }).where('id', '=', message_id).execute();
+    }
+    return live.map(toPlatformMessage);
   }
 
   async react(messageId: string, emoji: string, userId: string, on: boolean, at: string) {
