@@ -103,10 +103,18 @@ export class KyselyLifecycle implements LifecycleRepository {
       await this.db.deleteFrom('reactions').where('message_id', 'in', chunk).execute();
     }
     // Reactions the user gave to others' messages go too; their cached aggregates are rebuilt.
-    const reacted = await this.db.selectFrom('reactions').select('message_id').distinct().where('user_id', '=', senderId).execute();
-    await this.db.deleteFrom('reactions').where('user_id', '=', senderId).execute();
+    // (A user id names a user within one namespace only.)
+    const reacted = await this.db
+      .selectFrom('reactions as r')
+      .innerJoin('messages as m', 'm.id', 'r.message_id')
+      .select('r.message_id')
+      .distinct()
+      .where('r.user_id', '=', senderId)
+      .where('m.namespace', '=', namespace)
+      .execute();
     const aggregate = this.kind === 'sqlite' ? SQLITE_REACTIONS : POSTGRES_REACTIONS;
     for (const { message_id } of reacted) {
+      await this.db.deleteFrom('reactions').where('message_id', '=', message_id).where('user_id', '=', senderId).execute();
       await this.db.updateTable('messages').set({ reactions: aggregate }).where('id', '=', message_id).execute();
     }
     return live.map(toPlatformMessage);
