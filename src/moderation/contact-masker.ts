@@ -19,17 +19,22 @@ const WORD_DOT = String.raw`(?:\s*[(\[{<]\s*(?:dot|punto|point|punkt)\s*[)\]}>]\
 const ANY_DOT = String.raw`(?:\.|${WORD_DOT})`;
 const MAIL_PROVIDERS =
   '(?:gmail|googlemail|yahoo|hotmail|outlook|live|msn|icloud|aol|gmx|proton|protonmail|yandex|mail|web|orange|free|libero|wanadoo|t-online)';
-/** Where a disguised "@" may be: "@", " @ ", "(at)", "[at]", " at ". */
-const AT = /\s*[@＠]\s*|\s*[(\[{<]\s*(?:at|arroba)\s*[)\]}>]\s*|\s+(?:at|arroba)\s+/giu;
+/** Where a disguised "@" may be: "@", "(at)", "[at]", " at " (spaces around are added by the caller). */
+const AT = /[@＠]|[(\[{<]\s*(?:at|arroba)\s*[)\]}>]|(?<=\s)(?:at|arroba)(?=\s)/giu;
+const isSpace = (char: string | undefined) => char !== undefined && /\s/.test(char);
 const DOMAIN_AFTER_AT = new RegExp(
   String.raw`(?:[\p{L}\d-]+(?:${ANY_DOT}[\p{L}\d-]+)*${ANY_DOT}${TLD}(?![\p{L}\d])|${MAIL_PROVIDERS}(?![\p{L}\d]))`,
   'iuy',
 );
-const LOCAL_BEFORE_AT = new RegExp(String.raw`(?:[\p{L}\d._%+-]+${WORD_DOT})*[\p{L}\d._%+-]*[\p{L}\d]$`, 'u');
-const DISGUISED_DOMAIN = new RegExp(
-  String.raw`(?<![\p{L}\d])(?:www${ANY_DOT})?[\p{L}\d-]+(?:${ANY_DOT}[\p{L}\d-]+)*${WORD_DOT}${TLD}(?![\p{L}\d])`,
-  'giu',
-);
+const LOCAL_CHAR = /[\p{L}\d._%+-]/u;
+const HOST_CHAR = /[\p{L}\d-]/u;
+const ALNUM = /[\p{L}\d]/u;
+/** A disguised dot right before a position (checked on a short slice). */
+const DOT_BEFORE = new RegExp(String.raw`(?:${WORD_DOT}|\.)$`, 'iu');
+/** The core of a disguised dot: "(dot)", " dot ", " . ", "(.)", "[.]" (spaces around are the caller's). */
+const WORD_DOT_CORE = /[(\[{<]\s*(?:dot|punto|point|punkt)\s*[)\]}>]|(?<=\s)(?:dot|punto|point|punkt)(?=\s)|(?<=\s)\.(?=\s)|\(\.\)|\[\.\]/giu;
+const WORD_DOT_ALL = new RegExp(WORD_DOT, 'giu');
+const TLD_AFTER = new RegExp(String.raw`${TLD}(?![\p{L}\d])`, 'iuy');
 const LINKISH = /[@＠]|:\/\/|www\.|[\p{L}\d-]\.\p{L}{2}/u;
 const HAS_DOT_WORD = /dot|punto|point|punkt|\(\.\)|\[\.\]|\s\.\s/i;
 const CHUNK = /\S+/g;
@@ -68,13 +73,24 @@ export class ContactMasker {
     return spans;
   }
 
+  /** "mysite dot com", "shop(dot)de", "www . x . com": a disguised dot right before a top-level domain. */
   private disguisedDomains(text: string): Span[] {
     if (!HAS_DOT_WORD.test(text)) return [];
     const spans: Span[] = [];
-    DISGUISED_DOMAIN.lastIndex = 0;
-    for (let m = DISGUISED_DOMAIN.exec(text); m !== null; m = DISGUISED_DOMAIN.exec(text)) {
-      const host = m[0].replace(new RegExp(WORD_DOT, 'giu'), '.').toLowerCase();
-      if (!this.isAllowed(`http://${host}`)) spans.push({ start: m.index, end: m.index + m[0].length });
+    WORD_DOT_CORE.lastIndex = 0;
+    for (let dot = WORD_DOT_CORE.exec(text); dot !== null; dot = WORD_DOT_CORE.exec(text)) {
+      let start = dot.index;
+      let end = dot.index + dot[0].length;
+      while (isSpace(text[start - 1])) start -= 1;
+      while (isSpace(text[end])) end += 1;
+      TLD_AFTER.lastIndex = end;
+      if (!TLD_AFTER.exec(text)) continue;
+      const hostStart = chainStart(text, start, HOST_CHAR);
+      if (hostStart === undefined) continue;
+      const found = text.slice(hostStart, TLD_AFTER.lastIndex);
+      const host = found.replace(WORD_DOT_ALL, '.').replace(/\s+/g, '').toLowerCase();
+      if (!this.isAllowed(`http://${host}`)) spans.push({ start: hostStart, end: TLD_AFTER.lastIndex });
+      WORD_DOT_CORE.lastIndex = TLD_AFTER.lastIndex;
     }
     return spans;
   }
@@ -95,15 +111,37 @@ function disguisedEmails(text: string): Span[] {
   const spans: Span[] = [];
   AT.lastIndex = 0;
   for (let at = AT.exec(text); at !== null; at = AT.exec(text)) {
-    DOMAIN_AFTER_AT.lastIndex = at.index + at[0].length;
+    let start = at.index;
+    let end = at.index + at[0].length;
+    while (isSpace(text[start - 1])) start -= 1;
+    while (isSpace(text[end])) end += 1;
+    DOMAIN_AFTER_AT.lastIndex = end;
     const domain = DOMAIN_AFTER_AT.exec(text);
     if (!domain) continue;
-    const local = LOCAL_BEFORE_AT.exec(text.slice(Math.max(0, at.index - 80), at.index));
-    if (!local) continue;
-    spans.push({ start: at.index - local[0].length, end: DOMAIN_AFTER_AT.lastIndex });
+    const localStart = ALNUM.test(text[start - 1] ?? '') ? chainStart(text, start, LOCAL_CHAR) : undefined;
+    if (localStart === undefined) continue;
+    spans.push({ start: localStart, end: DOMAIN_AFTER_AT.lastIndex });
     AT.lastIndex = DOMAIN_AFTER_AT.lastIndex;
   }
   return spans;
+}
+
+/**
+ * Where a chain of `chars` runs joined by (disguised) dots ends, walking back from `end`: the local part of an
+ * e-mail ("john dot doe") or a host ("www dot shop"). Undefined when no such character precedes `end`.
+ */
+function chainStart(text: string, end: number, chars: RegExp): number | undefined {
+  let at = end;
+  for (let links = 0; links < 8; links += 1) {
+    let from = at;
+    while (from > 0 && end - from < 80 && chars.test(text[from - 1]!)) from -= 1;
+    if (from === at) return at === end ? undefined : at;
+    at = from;
+    const dot = DOT_BEFORE.exec(text.slice(Math.max(0, at - 12), at));
+    if (!dot || !chars.test(text[at - dot[0].length - 1] ?? '')) return at;
+    at -= dot[0].length;
+  }
+  return at;
 }
 
 function replaceSpans(text: string, spans: Span[]): string {

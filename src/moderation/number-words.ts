@@ -30,7 +30,8 @@ export function maySpellDigits(text: string, start: number, end: number): boolea
   if (first === 111 && end - start <= 3) return true; // "o", "oo", "oh"
   if (end - start < 2 || end - start > 40) return false;
   const second = text.charCodeAt(start + 1);
-  return STARTS.has(startKey(first, lower(second))) || STARTS.has(startKey(first, String.fromCharCode(second).toLowerCase().charCodeAt(0)));
+  if (STARTS.has(startKey(first, lower(second)))) return true;
+  return second > 127 && STARTS.has(startKey(first, String.fromCharCode(second).toLowerCase().charCodeAt(0)));
 }
 
 /**
