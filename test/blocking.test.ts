@@ -77,4 +77,16 @@ describe('block-user / unblock-user (§13)', () => {
     const v2 = await t2.connect('v1');
     expect((await v2.waitForPrivate('list-room')).data.rooms[0].blocked).toBe(true);
   });
+
+  it('a blocker who opens a new room with the blocked user stays hidden from it', async () => {
+    const { t, c, v } = await chat();
+    await v.request('block-user', { userId: 'c1' });
+    await c.waitForPrivate('offline', (p) => p.userId === 'v1');
+    // The vendor (blocker) creates a second room: the customer gets the request but no `online` for v1.
+    expect((await v.request('join-room', { customerID: 'c1', vendorID: 'v1', roomToken: 'second' })).success).toBe(true);
+    await c.waitFor('join-room', (p) => p.data.room.roomToken === 'second');
+    await c.barrier();
+    expect(c.all('private', (p) => p.event === 'online' && p.userId === 'v1')).toHaveLength(1); // from before the block
+    expect(t).toBeDefined();
+  });
 });

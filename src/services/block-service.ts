@@ -69,6 +69,10 @@ export class BlockAwarePresence extends PresenceService {
     return this.visible(actor.namespace, actor.userId, await super.connect(actor));
   }
 
+  override async disconnect(actor: Actor): Promise<PresenceChange> {
+    return this.visible(actor.namespace, actor.userId, await super.disconnect(actor));
+  }
+
   override async wentOffline(namespace: string, userId: string): Promise<PresenceChange> {
     return this.visible(namespace, userId, await super.wentOffline(namespace, userId));
   }
@@ -93,11 +97,16 @@ export class BlockAwarePresence extends PresenceService {
     });
   }
 
+  override async audienceOf(namespace: string, subject: string, audience: string[]): Promise<string[]> {
+    if (audience.length === 0) return audience;
+    const hidden = await this.blocks.blockedBy(namespace, subject, audience);
+    return hidden.size === 0 ? audience : audience.filter((id) => !hidden.has(id));
+  }
+
   /** The audience of a presence change, without the users the subject blocks. */
   private async visible(namespace: string, subject: string, change: PresenceChange): Promise<PresenceChange> {
     if (change.counterparts.length === 0) return change;
-    const hidden = await this.blocks.blockedBy(namespace, subject, change.counterparts);
-    return hidden.size === 0 ? change : { ...change, counterparts: change.counterparts.filter((id) => !hidden.has(id)) };
+    return { ...change, counterparts: await this.audienceOf(namespace, subject, change.counterparts) };
   }
 }
 

@@ -39,12 +39,14 @@ export function chatHandlers(services: ChatServices, notifier: Notifier): Record
       // The room is stored by now: failing the event would make a retry find it and notify nobody, so
       // presence unreachable (Redis down) only costs the courtesy `online` notice.
       const counterpartOnline = created && (await presence.isOnline(actor.namespace, counterpart).catch(() => false));
+      // A creator who blocks the counterpart stays hidden from it (§13).
+      const toldOnline = created ? await presence.audienceOf(actor.namespace, actor.userId, [counterpart]) : [];
       return {
         reply: { data: { room } },
         after: () => {
           if (!created) return;
           notifier.roomRequested(counterpart, room);
-          notifier.presence(actor.userId, 'online', [counterpart]);
+          notifier.presence(actor.userId, 'online', toldOnline);
           if (counterpartOnline) notifier.presence(counterpart, 'online', [actor.userId]);
         },
       };
