@@ -41,7 +41,8 @@ const enum Kind {
 function kindOf(code: number): Kind {
   if (code >= 48 && code <= 57) return Kind.Digit;
   if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return Kind.Letter;
-  if (code === 32 || code === 46 || code === 45 || code === 40 || code === 41 || code === 47 || code === 95 || code === 43) {
+  // space . - ( ) / _ + *
+  if (code === 32 || code === 46 || code === 45 || code === 40 || code === 41 || code === 47 || code === 95 || code === 43 || code === 42) {
     return Kind.Separator;
   }
   if (code === 9 || code === 10 || code === 13 || code === 0xa0 || code === 0x2013 || code === 0x2014) return Kind.Separator;
@@ -158,10 +159,16 @@ function isBenign(text: string, groups: Group[], raw: string, start: number, end
   const after = text.slice(end, end + 12);
   if ((CURRENCY_BEFORE.test(before) || CURRENCY_AFTER.test(after)) && (THOUSANDS.test(body) || groups.length === 1)) return true;
   if (AMOUNT.test(body)) return true;
-  if (groups.every((g) => !/\s/.test(g.gap)) && REFERENCE_BEFORE.test(before)) return true;
+  // A long number with a trunk prefix ("0176/12345678") is dialled, whatever word comes before it.
+  const trunk = digitsOf(groups) >= 10 && body.startsWith('0');
+  if (!trunk && groups.every((g) => !/\s/.test(g.gap)) && REFERENCE_BEFORE.test(before)) return true;
   // A code such as "1Z999AA10123456784": digits glued to letters that spell no digit.
   if (groups.length === 1 && (/\p{L}/u.test(text[start - 1] ?? '') || /\p{L}/u.test(text[end] ?? ''))) return true;
   return isNumberList(groups) || raw.length === 0;
+}
+
+function digitsOf(groups: Group[]): number {
+  return groups.reduce((n, g) => n + g.digits.length, 0);
 }
 
 /** "sizes 38 40 42 44", "98 104 110", "2019 2020 2021", "steps 1 2 3 4 5 6 7": rising numbers with spaces between. */
