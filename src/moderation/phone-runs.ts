@@ -38,15 +38,20 @@ const enum Kind {
   Other,
 }
 
+/** Kinds of the ASCII characters, looked up (the scan reads every character of the message). */
+const ASCII_KINDS = (() => {
+  const kinds = new Uint8Array(128).fill(Kind.Other);
+  for (let c = 48; c <= 57; c += 1) kinds[c] = Kind.Digit;
+  for (let c = 65; c <= 90; c += 1) kinds[c] = Kind.Letter;
+  for (let c = 97; c <= 122; c += 1) kinds[c] = Kind.Letter;
+  for (const c of ' .-()/_+*\t\n\r') kinds[c.charCodeAt(0)] = Kind.Separator;
+  kinds[44] = Kind.Comma;
+  return kinds;
+})();
+
 function kindOf(code: number): Kind {
-  if (code >= 48 && code <= 57) return Kind.Digit;
-  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return Kind.Letter;
-  // space . - ( ) / _ + *
-  if (code === 32 || code === 46 || code === 45 || code === 40 || code === 41 || code === 47 || code === 95 || code === 43 || code === 42) {
-    return Kind.Separator;
-  }
-  if (code === 9 || code === 10 || code === 13 || code === 0xa0 || code === 0x2013 || code === 0x2014) return Kind.Separator;
-  if (code === 44) return Kind.Comma;
+  if (code < 128) return ASCII_KINDS[code] as Kind;
+  if (code === 0xa0 || code === 0x2013 || code === 0x2014) return Kind.Separator;
   // Latin-1 letters and everything past them (accents, other scripts) except × and ÷ and general punctuation.
   if (code >= 0xc0 && code !== 0xd7 && code !== 0xf7 && (code < 0x2000 || code > 0x206f)) return Kind.Letter;
   return Kind.Other;
