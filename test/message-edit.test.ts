@@ -31,6 +31,8 @@ describe('edit-message (§13)', () => {
     expect((await edit(c, { messageId: image._id })).error.code).toBe('invalid_payload');
     expect((await edit(c, { message: '   ' })).error.code).toBe('invalid_payload');
     expect((await edit(c, { message: 'x'.repeat(4001) })).error.code).toBe('invalid_payload');
+    expect((await edit(c, { message: 'nul\u0000' })).error.code).toBe('invalid_payload');
+    expect((await edit(c, { message: 'half \uD800 pair' })).error.code).toBe('invalid_payload');
     expect((await c.request('edit-message', { roomToken: 'tok', messageId: sent._id })).error.code).toBe('invalid_payload');
     await v.barrier();
     expect(v.all('message-updated')).toEqual([]);
