@@ -78,8 +78,12 @@ const migrations: Record<string, Migration> = {
       ] as const) {
         await db.schema.alterTable('messages').addColumn(name, type).execute();
       }
-      // null: follow CONTACT_MASKING; set by the platform API per room.
-      await db.schema.alterTable('rooms').addColumn('contact_masking', 'boolean').execute();
+      // null: follow CONTACT_MASKING; set by the platform API per room. The platform's migration (0004) may
+      // have added it already: it is added here only where it is missing.
+      const rooms = (await db.introspection.getTables()).find((table) => table.name === 'rooms');
+      if (!rooms?.columns.some((column) => column.name === 'contact_masking')) {
+        await db.schema.alterTable('rooms').addColumn('contact_masking', 'integer').execute();
+      }
       await db.schema
         .createTable('reactions')
         .addColumn('message_id', 'text', (c) => c.notNull())
