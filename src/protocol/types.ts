@@ -1,6 +1,7 @@
 import type { ErrorBody } from './errors.js';
 import type { ClientEvent, ServerEvent, PrivateNotice } from './events.js';
 import type { MessageType } from './schemas.js';
+import type { PlatformMessage } from './platform-view.js';
 
 export type RoomStatus = 'pending' | 'active';
 
@@ -33,11 +34,6 @@ export interface Message {
   reactions?: Record<string, string[]>;
   /** Contact masking replaced part of the text with `***`. */
   masked?: true;
-}
-
-/** A message as the platform (server to server, webhooks, reports) sees it: masked ones keep `original`. */
-export interface PlatformMessage extends Message {
-  original?: string;
 }
 
 export interface Counterpart {

@@ -4,11 +4,11 @@ import {
   type DeleteMessagePayload,
   type EditMessagePayload,
   type Message,
-  type PlatformMessage,
   type ReactPayload,
   type Room,
 } from '../protocol/index.js';
 import type { SendScreen } from '../moderation/send-screen.js';
+import type { PlatformMessage } from '../protocol/platform-view.js';
 import type { LifecycleRepository } from '../store/kysely-lifecycle.js';
 import type { Clock } from './clock.js';
 import type { RateGate } from './rate-gate.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { PlatformMessage } from '../protocol/index.js';
+import type { PlatformMessage } from '../protocol/platform-view.js';
 import { messageColumns } from './kysely-messages.js';
 import { toPlatformMessage } from './rows.js';
 import type { Database } from './schema.js';

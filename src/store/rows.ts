@@ -1,4 +1,5 @@
-import type { Message, PlatformMessage, Room } from '../protocol/index.js';
+import type { Message, Room } from '../protocol/index.js';
+import type { PlatformMessage } from '../protocol/platform-view.js';
 import type { MessagesTable, RoomsTable } from './schema.js';
 
 export function toRoom(row: RoomsTable): Room {
