@@ -20,6 +20,15 @@ import { createIdGenerator } from './services/ids.js';
 import { MessageService } from './services/message-service.js';
 import { MessageWriter } from './services/message-writer.js';
 import { openStore } from './store/open-store.js';
+import { Outbox } from './webhooks/outbox.js';
+import { ApiKeys } from './platform/api-keys.js';
+import type { PlatformContext } from './platform/platform-context.js';
+import { PlatformMessages } from './platform/platform-messages.js';
+import { PlatformRooms } from './platform/platform-rooms.js';
+import { PlatformUsers, type AttachmentEraser } from './platform/platform-users.js';
+import type { PlatformDeps } from './transport/http/platform/index.js';
+import { shareRoomChanges } from './transport/socket/room-invalidation.js';
+import { createWebhooks } from './webhooks/create-webhooks.js';
 import { buildHttpServer } from './transport/http/http-server.js';
 import { SocketServer } from './transport/socket/socket-server.js';
 
@@ -32,11 +41,14 @@ export interface AppOptions {
   env?: Record<string, string | undefined>;
   clock?: Clock;
   logger?: Logger;
+  /** Removes a user's attachment files on erasure (the uploads feature provides it). */
+  attachments?: AttachmentEraser;
 }
 
 export interface ParleyApp {
   readonly config: Config;
   readonly metrics: Metrics;
+  readonly log: Logger;
   start(): Promise<{ port: number; url: string }>;
   /** Graceful: refuse new events, finish and ack in-flight ones, close sockets, close storage. */
   close(): Promise<void>;
@@ -51,6 +63,7 @@ function createAuthenticator(config: Config, clock: Clock): Authenticator {
     ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
     clockToleranceSeconds: config.jwtClockToleranceSeconds,
+    requireExp: config.jwtRequireExp,
     clock,
   });
 }
@@ -64,14 +77,27 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     log.warn('AUTH_MODE=trusted: any client can claim any user id. Use AUTH_MODE=jwt on a public network.');
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  const ids = createIdGenerator(clock);
+  let nudgeWebhooks = () => {};
+  const outbox = new Outbox({
+    urls: config.webhookUrls,
+    unreadDelayMs: config.unreadNotifyDelayMs,
+    ids,
+    clock,
+    onRecorded: () => nudgeWebhooks(),
+  });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
+    log: log.child({ module: 'store' }),
+    hooks: outbox,
+  });
   const scale = await createScaleOut(config, randomUUID(), log).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
   const metrics = new Metrics();
-  const ids = createIdGenerator(clock);
-  const gate = new TokenBucketGate(config.rateLimits);
+  const gate = new TokenBucketGate(config.rateLimits, scale.budgets);
   const writer = new MessageWriter(store.messages, {
     batchSize: config.writeBatchSize,
     delayMs: config.writeBatchDelayMs,
@@ -81,7 +107,10 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     },
   });
   const { moderation } = store;
-  const rooms = new BlockAwareRooms(store.rooms, ids, clock, gate, { maxRoomsPerUser: config.maxRoomsPerUser });
+  const rooms = new BlockAwareRooms(store.rooms, ids, clock, gate, {
+    maxRoomsPerUser: config.maxRoomsPerUser,
+    maxPendingPerUser: config.maxPendingPerUser,
+  });
   const masker = new ContactMasker({ allowedLinkDomains: config.allowedLinkDomains });
   const screen = new SendScreen(moderation.sendPolicy, moderation.lifecycle, masker, config.contactMasking === 'mask');
   const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, screen);
@@ -90,9 +119,32 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   rooms.useBlocks(blocks);
   const lifecycle = new LifecycleService(rooms, moderation.lifecycle, screen, clock, gate, config.editWindowMs);
   const reports = new ReportService(rooms, store.rooms, moderation.reports, moderation.lifecycle, lifecycle, ids, clock, gate);
-  const history = new HistoryService(store.rooms, store.messages, config.namespaces);
   const authenticator = createAuthenticator(config, clock);
+  const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });
+  nudgeWebhooks = () => webhooks.nudge();
+  let sockets: SocketServer | undefined;
+  let roomChanged = (namespace: string, roomToken: string) => rooms.forget(namespace, roomToken);
+  const platformContext: PlatformContext = {
+    store,
+    clock,
+    namespaces: config.namespaces,
+    notifier: (namespace) => sockets?.notifier(namespace),
+    roomChanged: (namespace, roomToken) => roomChanged(namespace, roomToken),
+  };
+  const users = new PlatformUsers(platformContext, options.attachments);
+  const admit = (namespace: string, userId: string) => users.assertNotBanned(namespace, userId);
+  const history = new HistoryService(store.rooms, store.messages, config.namespaces, admit);
+  const memberSchema = messageSchema(config.maxMessageLength);
+  const platform: PlatformDeps = {
+    keys: new ApiKeys(config.apiKeys),
+    rooms: new PlatformRooms(platformContext, ids, presence),
+    messages: new PlatformMessages(platformContext, ids, writer, messages, memberSchema, config.maxMessageLength),
+    users,
+    webhooks,
+    store,
+  };
 
+  let draining = false;
   const http = await buildHttpServer({
     history,
     authenticator,
@@ -102,24 +154,31 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     corsOrigins: config.corsOrigins,
     historyRate: config.rateLimits.history,
     demoDir: config.serveDemo ? resolve(here, '../public') : undefined,
+    serveDocs: config.serveDocs,
+    metricsAccess: { public: config.metricsPublic, token: config.metricsToken },
+    draining: () => draining,
+    platform,
   });
-  const sockets = new SocketServer(http.server, config, {
+  const socketServer = new SocketServer(http.server, config, {
     services: {
       rooms,
       messages,
       presence,
-      messageSchema: messageSchema(config.maxMessageLength),
+      messageSchema: memberSchema,
       lifecycle: { lifecycle, blocks, reports, editSchema: editMessageSchema(config.maxMessageLength) },
     },
     authenticator,
     metrics,
     log: log.child({ module: 'socket' }),
+    admit,
   });
-  scale.attach(sockets.io);
+  sockets = socketServer;
+  scale.attach(socketServer.io);
+  roomChanged = shareRoomChanges(socketServer.io, config.namespaces, (ns, token) => rooms.forget(ns, token), config.redisUrl !== undefined);
   scale.presence.onExpired((namespace, userId) => {
     void presence
       .wentOffline(namespace, userId)
-      .then((change) => sockets.notifier(namespace)?.presence(userId, 'offline', change.counterparts))
+      .then((change) => socketServer.notifier(namespace)?.presence(userId, 'offline', change.counterparts))
       .catch((err: unknown) => log.error({ err }, 'announcing an expired user failed'));
   });
 
@@ -127,17 +186,21 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   return {
     config,
     metrics,
+    log,
     async start() {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
+      webhooks.start();
       return { port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` };
     },
     close() {
       closing ??= (async () => {
-        await sockets.drain(config.shutdownTimeoutMs);
+        draining = true;
+        await socketServer.drain(config.shutdownTimeoutMs);
         await writer.drain();
-        await sockets.close();
+        await webhooks.close();
+        await socketServer.close();
         await http.close();
         await scale.close();
         await store.close();

@@ -43,7 +43,8 @@ describe('delete-message (§13)', () => {
     const s = await t.connect('stranger');
     expect((await v.request('delete-message', { roomToken: 'tok', messageId: sent._id })).error.code).toBe('forbidden');
     expect((await s.request('delete-message', { roomToken: 'tok', messageId: sent._id })).error.code).toBe('forbidden');
-    expect((await c.request('delete-message', { roomToken: 'tok', messageId: 'nope' })).error.code).toBe('not_found');
+    expect((await c.request('delete-message', { roomToken: 'tok', messageId: '01ZZZZZZZZZZZZZZZZZZZZZZZZ' })).error.code).toBe('not_found');
+    expect((await c.request('delete-message', { roomToken: 'tok', messageId: 'nope' })).error.code).toBe('invalid_payload');
     expect((await c.request('delete-message', { roomToken: 'tok' })).error.code).toBe('invalid_payload');
     const history = await (await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`)).json();
     expect(history.data.messages).toEqual([sent]);

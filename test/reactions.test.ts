@@ -46,7 +46,7 @@ describe('react (§13)', () => {
     expect((await react(s, {})).error.code).toBe('forbidden');
     for (const emoji of ['', 'a b', 'x'.repeat(17), ' ', '\u0000', '\uDC00']) expect((await react(c, { emoji })).error.code).toBe('invalid_payload');
     expect((await react(c, { on: 'yes' })).error.code).toBe('invalid_payload');
-    expect((await react(c, { messageId: 'nope' })).error.code).toBe('not_found');
+    expect((await react(c, { messageId: '01ZZZZZZZZZZZZZZZZZZZZZZZZ' })).error.code).toBe('not_found');
     await c.request('join-room', { customerID: 'c1', vendorID: 'v9', roomToken: 'pend' });
     // A pending room holds no member messages: the message is not found there (not_found comes first).
     expect((await react(c, { roomToken: 'pend' })).error.code).toBe('not_found');

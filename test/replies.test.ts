@@ -24,7 +24,7 @@ describe('replyTo on message (§13)', () => {
     const elsewhere = (await v2.request('message', { roomToken: 'other', message: 'elsewhere' })).data.message;
     const res = await c.request('message', { roomToken: 'tok', message: 'reply', replyTo: elsewhere._id });
     expect(res.error.code).toBe('not_found');
-    expect((await c.request('message', { roomToken: 'tok', message: 'reply', replyTo: 'missing' })).error.code).toBe('not_found');
+    expect((await c.request('message', { roomToken: 'tok', message: 'reply', replyTo: '01ZZZZZZZZZZZZZZZZZZZZZZZZ' })).error.code).toBe('not_found');
     expect((await c.request('message', { roomToken: 'tok', message: 'reply', replyTo: 42 })).error.code).toBe('invalid_payload');
     await v.barrier();
     expect(v.all('message')).toEqual([]);

@@ -54,7 +54,7 @@ describe('report (§13)', () => {
     const s = await t.connect('stranger');
     expect((await s.request('report', { roomToken: 'tok', reason: 'x' })).error.code).toBe('forbidden');
     expect((await c.request('report', { roomToken: 'nope', reason: 'x' })).error.code).toBe('not_found');
-    expect((await c.request('report', { roomToken: 'tok', messageId: 'missing', reason: 'x' })).error.code).toBe('not_found');
+    expect((await c.request('report', { roomToken: 'tok', messageId: '01ZZZZZZZZZZZZZZZZZZZZZZZZ', reason: 'x' })).error.code).toBe('not_found');
     for (const reason of ['', '   ', 'x'.repeat(501), 42]) {
       expect((await c.request('report', { roomToken: 'tok', reason })).error.code).toBe('invalid_payload');
     }

@@ -3,3 +3,5 @@ export * from './errors.js';
 export * from './schemas.js';
 export * from './types.js';
 export * from './lifecycle-schemas.js';
+export * from './webhooks.js';
+export * from './platform-schemas.js';

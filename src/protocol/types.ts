@@ -3,7 +3,11 @@ import type { ClientEvent, ServerEvent, PrivateNotice } from './events.js';
 import type { MessageType } from './schemas.js';
 import type { PlatformMessage } from './platform-view.js';
 
-export type RoomStatus = 'pending' | 'active';
+/** `closed`: closed by the platform (§10); clients must tolerate statuses they do not know. */
+export type RoomStatus = 'pending' | 'active' | 'closed';
+
+/** What a stored message may be: the client types plus `system` (platform messages; clients must tolerate it). */
+export type StoredMessageType = MessageType | 'system';
 
 export interface Room {
   _id: string;
@@ -19,9 +23,10 @@ export interface Room {
 export interface Message {
   _id: string;
   message: string;
-  message_type: MessageType;
+  message_type: StoredMessageType;
   senderId: string;
-  receiverId: string;
+  /** null for a system message (it is for both members). */
+  receiverId: string | null;
   room_id: string;
   roomToken: string;
   clientMsgId?: string;
@@ -34,6 +39,8 @@ export interface Message {
   reactions?: Record<string, string[]>;
   /** Contact masking replaced part of the text with `***`. */
   masked?: true;
+  /** A system message's structured content (e.g. an order card): a JSON object. */
+  data?: Record<string, unknown>;
 }
 
 export interface Counterpart {
@@ -156,6 +163,7 @@ export interface ClientToServerEvents {
   [ClientEvent.BlockUser]: (payload: { userId: string }, ack?: Ack) => void;
   [ClientEvent.UnblockUser]: (payload: { userId: string }, ack?: Ack) => void;
   [ClientEvent.Report]: (payload: ReportInput, ack?: Ack<ReportData>) => void;
+  [ClientEvent.DeclineRoom]: (payload: { roomToken: string | number }, ack?: Ack<RoomData>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -167,6 +175,9 @@ export interface ServerToClientEvents {
   [ServerEvent.Typing]: (payload: TypingNotice) => void;
   [ServerEvent.Read]: (payload: ReadNotice) => void;
   [ServerEvent.MessageUpdated]: (payload: Message) => void;
+  /** A pending room was declined (and deleted): to both members; `room` is as it was. */
+  [ServerEvent.DeclineRoom]: (payload: Success<RoomData>) => void;
+  [ServerEvent.RoomClosed]: (payload: Success<RoomData>) => void;
 }
 
 /** Who is acting: the authenticated user on one socket in one namespace. */

@@ -38,13 +38,14 @@ export function toMessage(row: MessagesTable): Message {
     message: row.body,
     message_type: row.message_type,
     senderId: row.sender_id,
-    receiverId: row.receiver_id,
+    receiverId: row.receiver_id === '' ? null : row.receiver_id,
     room_id: row.room_id,
     roomToken: row.room_token,
     dt: row.dt,
   };
   if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
   addLifecycle(message, row);
+  if (row.data) message.data = JSON.parse(row.data) as Record<string, unknown>;
   return message;
 }
 
@@ -71,7 +72,7 @@ export function fromMessage(namespace: string, m: PlatformMessage): MessagesTabl
     room_id: m.room_id,
     room_token: m.roomToken,
     sender_id: m.senderId,
-    receiver_id: m.receiverId,
+    receiver_id: m.receiverId ?? '',
     body: m.message,
     message_type: m.message_type,
     client_msg_id: m.clientMsgId ?? null,
@@ -79,5 +80,6 @@ export function fromMessage(namespace: string, m: PlatformMessage): MessagesTabl
     reply_to: m.replyTo ?? null,
     masked: m.masked ? 1 : null,
     original: m.original ?? null,
+    data: m.data === undefined ? null : JSON.stringify(m.data),
   };
 }

@@ -1,4 +1,5 @@
-import type { MessageType, RoomStatus } from '../protocol/index.js';
+import type { RoomStatus, StoredMessageType } from '../protocol/index.js';
+import type { PlatformTables } from './platform-schema.js';
 
 export interface RoomsTable {
   id: string;
@@ -15,8 +16,8 @@ export interface RoomsTable {
   last_message_id: string | null;
   /** How many messages the room holds (history totals without counting). */
   message_count: number;
-  /** Per-room contact masking (migration 0005): null follows CONTACT_MASKING; SQLite reads 0/1. */
-  contact_masking?: boolean | number | null;
+  /** The platform's contact-masking choice for this room (1/0), or null: the server default (0004). */
+  contact_masking?: number | null;
 }
 
 export interface MessagesTable {
@@ -27,7 +28,7 @@ export interface MessagesTable {
   sender_id: string;
   receiver_id: string;
   body: string;
-  message_type: MessageType;
+  message_type: StoredMessageType;
   client_msg_id: string | null;
   dt: string;
   // Message lifecycle (migration 0005); optional so queries that predate it still type-check.
@@ -40,6 +41,8 @@ export interface MessagesTable {
   original?: string | null;
   /** `{ [emoji]: userId[] }` as JSON, kept with every reaction change; null when none. */
   reactions?: string | null;
+  /** A system message's `data` as JSON text (migration 0004); null otherwise. */
+  data?: string | null;
 }
 
 export interface RoomReadsTable {
@@ -86,7 +89,14 @@ export interface ReportsTable {
   note: string | null;
 }
 
-export interface Database {
+/** Per user and namespace, the greatest message id written for it (see the 0003 migration). */
+export interface MessageClocksTable {
+  namespace: string;
+  user_id: string;
+  last_id: string;
+}
+
+export interface Database extends PlatformTables {
   rooms: RoomsTable;
   messages: MessagesTable;
   room_reads: RoomReadsTable;
@@ -94,4 +104,5 @@ export interface Database {
   reactions: ReactionsTable;
   blocks: BlocksTable;
   reports: ReportsTable;
+  message_clocks: MessageClocksTable;
 }

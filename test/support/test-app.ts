@@ -69,7 +69,15 @@ export async function createTestApp(
       host: '127.0.0.1',
       logLevel: 'silent',
       databaseUrl,
-      rateLimits: { message: generous, typing: generous, joinRoom: generous, other: generous, history: generous },
+      rateLimits: {
+        message: generous,
+        typing: generous,
+        joinRoom: generous,
+        other: generous,
+        history: generous,
+        connectPerIp: generous,
+        connectPerUser: generous,
+      },
       ...overrides,
     },
   });

@@ -35,7 +35,7 @@ export function lifecycleHandlers(services: LifecycleServices, notifier: Notifie
   const updated = (result: UpdateResult) => ({
     reply: { data: { message: result.message } },
     after: () => {
-      if (result.changed) notifier.messageUpdated(result.message);
+      if (result.changed) notifier.messageUpdated(result.message, result.room);
     },
   });
   return {
