@@ -142,7 +142,12 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     users,
     webhooks,
     store,
+    reports,
+    notifier: (namespace) => sockets?.notifier(namespace),
   };
+  reports.useBan(async (namespace, userId, reason) => {
+    await users.ban(namespace, userId, { reason });
+  });
 
   let draining = false;
   const http = await buildHttpServer({

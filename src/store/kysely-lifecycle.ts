@@ -2,7 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import type { PlatformMessage } from '../protocol/platform-view.js';
 import { messageColumns } from './kysely-messages.js';
 import { toPlatformMessage } from './rows.js';
-import type { Database } from './schema.js';
+import type { Database, MessagesTable } from './schema.js';
+import { noWriteHooks, type OutboxEvent, type WriteHooks } from './write-hooks.js';
+import { WebhookEventType } from '../protocol/index.js';
 
 export interface EditChange {
   text: string;
@@ -26,6 +28,8 @@ export interface LifecycleRepository {
    * changed (as they were before, so their attachments can be removed).
    */
   tombstoneAllBy(namespace: string, senderId: string, deletedAt: string): Promise<PlatformMessage[]>;
+  /** The texts as sent of masked messages, by id. */
+  originals(messageIds: readonly string[]): Promise<Map<string, string>>;
   /** Up to `limit` messages of the room up to `uptoId` (inclusive; the latest when undefined), oldest first. */
   snapshot(roomId: string, uptoId: string | undefined, limit: number): Promise<PlatformMessage[]>;
 }
@@ -42,7 +46,20 @@ export class KyselyLifecycle implements LifecycleRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly kind: 'sqlite' | 'postgres',
+    /** The webhook outbox: `message.updated` is recorded in the transaction of the change. */
+    private readonly hooks: WriteHooks = noWriteHooks,
   ) {}
+
+  private updated(trx: Kysely<Database>, row: MessagesTable): Promise<void> {
+    const message = toPlatformMessage(row);
+    const event: OutboxEvent = {
+      type: WebhookEventType.MessageUpdated,
+      namespace: row.namespace,
+      orderKey: `room:${row.room_token}`,
+      data: { namespace: row.namespace, message },
+    };
+    return this.hooks.record(trx, [event]);
+  }
 
   async find(roomId: string, messageId: string): Promise<PlatformMessage | undefined> {
     const row = await this.db
@@ -60,26 +77,34 @@ export class KyselyLifecycle implements LifecycleRepository {
   }
 
   async edit(messageId: string, change: EditChange): Promise<PlatformMessage | undefined> {
-    const row = await this.db
-      .updateTable('messages')
-      .set({ body: change.text, edited_at: change.editedAt, masked: change.masked ? 1 : null, original: change.original })
-      .where('id', '=', messageId)
-      .where('deleted_at', 'is', null)
-      .returning(messageColumns)
-      .executeTakeFirst();
-    return row && toPlatformMessage(row);
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('messages')
+        .set({ body: change.text, edited_at: change.editedAt, masked: change.masked ? 1 : null, original: change.original })
+        .where('id', '=', messageId)
+        .where('deleted_at', 'is', null)
+        .returning(messageColumns)
+        .executeTakeFirst();
+      if (row) await this.updated(trx, row);
+      return row && toPlatformMessage(row);
+    });
   }
 
   async tombstone(messageId: string, deletedAt: string) {
-    const result = await this.db
-      .updateTable('messages')
-      .set({ body: '', deleted_at: deletedAt, masked: null, original: null, reactions: null })
-      .where('id', '=', messageId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    // After the tombstone: a reaction racing with the delete finds it deleted and changes nothing.
-    await this.db.deleteFrom('reactions').where('message_id', '=', messageId).execute();
-    return { message: await this.byId(messageId), changed: Number(result.numUpdatedRows) > 0 };
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('messages')
+        .set({ body: '', deleted_at: deletedAt, masked: null, original: null, reactions: null })
+        .where('id', '=', messageId)
+        .where('deleted_at', 'is', null)
+        .returning(messageColumns)
+        .executeTakeFirst();
+      // In the same transaction: a reaction racing with the delete finds it deleted and changes nothing.
+      await trx.deleteFrom('reactions').where('message_id', '=', messageId).execute();
+      if (row) await this.updated(trx, row);
+      const current = row ?? (await trx.selectFrom('messages').select(messageColumns).where('id', '=', messageId).executeTakeFirstOrThrow());
+      return { message: toPlatformMessage(current), changed: row !== undefined };
+    });
   }
 
   async tombstoneAllBy(namespace: string, senderId: string, deletedAt: string): Promise<PlatformMessage[]> {
@@ -121,10 +146,10 @@ export class KyselyLifecycle implements LifecycleRepository {
   }
 
   async react(messageId: string, emoji: string, userId: string, on: boolean, at: string) {
-    if (this.kind === 'sqlite') return this.reactWith(this.db, messageId, emoji, userId, on, at);
-    // PostgreSQL: the message row is locked so that concurrent reactions rebuild the aggregate in turn.
     return this.db.transaction().execute(async (trx) => {
-      await trx.selectFrom('messages').select('id').where('id', '=', messageId).forUpdate().execute();
+      // PostgreSQL: the message row is locked so that concurrent reactions rebuild the aggregate in turn
+      // (SQLite runs one write transaction at a time).
+      if (this.kind === 'postgres') await trx.selectFrom('messages').select('id').where('id', '=', messageId).forUpdate().execute();
       return this.reactWith(trx, messageId, emoji, userId, on, at);
     });
   }
@@ -153,7 +178,14 @@ export class KyselyLifecycle implements LifecycleRepository {
       await db.updateTable('messages').set({ reactions: aggregate }).where('id', '=', messageId).execute();
     }
     const row = await db.selectFrom('messages').select(messageColumns).where('id', '=', messageId).executeTakeFirstOrThrow();
+    if (changed) await this.updated(db, row);
     return { message: toPlatformMessage(row), changed };
+  }
+
+  async originals(messageIds: readonly string[]): Promise<Map<string, string>> {
+    if (messageIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('messages').select(['id', 'original']).where('id', 'in', messageIds).execute();
+    return new Map(rows.flatMap((r) => (r.original ? [[r.id, r.original] as [string, string]] : [])));
   }
 
   async snapshot(roomId: string, uptoId: string | undefined, limit: number): Promise<PlatformMessage[]> {

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Report } from '../protocol/index.js';
 import { KyselyLifecycle, type LifecycleRepository } from './kysely-lifecycle.js';
 import type { Database, ReportsTable } from './schema.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
+import { WebhookEventType } from '../protocol/index.js';
 
 /** Blocks between users of a namespace (§13), directional: the blocker hides from and silences the blocked. */
 export interface BlockRepository {
@@ -139,10 +141,22 @@ function toReport(row: ReportsTable): Report {
 }
 
 export class KyselyReports implements ReportRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** `report.created` is recorded in the transaction that stores the report. */
+    private readonly hooks: WriteHooks = noWriteHooks,
+  ) {}
 
   async insert(namespace: string, report: Report): Promise<void> {
-    await this.db
+    await this.db.transaction().execute(async (trx) => {
+      await this.insertRow(trx, namespace, report);
+      const data = { namespace, report: report as unknown as Record<string, unknown> };
+      await this.hooks.record(trx, [{ type: WebhookEventType.ReportCreated, namespace, orderKey: `room:${report.roomToken}`, data }]);
+    });
+  }
+
+  private async insertRow(db: Kysely<Database>, namespace: string, report: Report): Promise<void> {
+    await db
       .insertInto('reports')
       .values({
         id: report.id,
@@ -193,11 +207,11 @@ export interface ModerationStore {
   readonly reports: ReportRepository;
 }
 
-export function moderationStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres'): ModerationStore {
+export function moderationStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres', hooks: WriteHooks = noWriteHooks): ModerationStore {
   return {
-    lifecycle: new KyselyLifecycle(db, kind),
+    lifecycle: new KyselyLifecycle(db, kind, hooks),
     blocks: new KyselyBlocks(db),
     sendPolicy: new KyselySendPolicy(db),
-    reports: new KyselyReports(db),
+    reports: new KyselyReports(db, hooks),
   };
 }

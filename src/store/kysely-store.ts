@@ -31,7 +31,7 @@ export class KyselyStore implements ChatStore {
     this.platform = new KyselyPlatform(db, hooks, kind);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
-    this.moderation = moderationStore(db, kind);
+    this.moderation = moderationStore(db, kind, hooks);
   }
 
   transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
