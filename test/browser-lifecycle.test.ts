@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, ensureBuilt } from './support/build.js';
 import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,6 +29,7 @@ async function act(page: Page, text: string, action: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('demo web client: replies, reactions, edits, deletes, report, block (chromium)', () => {
+  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS); // the page loads the SDK's prebuilt browser bundle
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
