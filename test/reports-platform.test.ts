@@ -26,6 +26,8 @@ describe('platform report queue (§10, §13)', () => {
     expect((await t.raw('GET', 'reports?status=nope')).status).toBe(400);
     expect((await t.raw('GET', 'reports?limit=abc')).status).toBe(400);
     expect((await t.raw('GET', 'reports?limit=0')).body.data.reports).toHaveLength(1);
+    const openapi = await (await fetch(`${t.url}/docs/json`)).json();
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/platform/reports', '/v1/platform/reports/{id}/resolve']));
   });
 
   it('dismiss resolves; a second resolve answers with the first resolution', async () => {
@@ -35,6 +37,9 @@ describe('platform report queue (§10, §13)', () => {
     expect(res.body.data.report).toMatchObject({ id, status: 'resolved', resolution: { action: 'dismiss', note: 'fine' } });
     const again = await t.raw('POST', `reports/${id}/resolve`, { action: 'ban-user' });
     expect(again.body.data.report.resolution.action).toBe('dismiss');
+    // The typed server-side client sees the same.
+    expect((await t.api.reports({ status: 'resolved' })).map((r) => r.id)).toEqual([id]);
+    expect((await t.api.resolveReport(id, { action: 'dismiss' })).status).toBe('resolved');
     expect((await t.raw('GET', 'reports?status=open')).body.data.reports).toEqual([]);
     expect((await t.raw('POST', 'reports/01ZZZZZZZZZZZZZZZZZZZZZZZZ/resolve', { action: 'dismiss' })).status).toBe(404);
     expect((await t.raw('POST', `reports/${id}/resolve`, { action: 'shrug' })).status).toBe(400);
