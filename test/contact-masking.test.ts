@@ -67,4 +67,14 @@ describe('contact masking (§13)', () => {
     await (await storeOf(on.t)).moderation.sendPolicy.setContactMasking(on.room._id, false);
     expect((await on.c.request('message', { roomToken: 'tok', message: 'a@b.co' })).data.message.message).toBe('a@b.co');
   });
+
+  it('stores one sender’s burst in the order it was sent, although each message is screened first', async () => {
+    const { t, c } = await maskingChat();
+    const texts = Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? `m${i} mail x${i}@b.co` : `m${i}`));
+    const acks = await Promise.all(texts.map((message) => c.request('message', { roomToken: 'tok', message })));
+    const history = await (await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer&limit=20`)).json();
+    const stored = history.data.messages.reverse().map((m: any) => m.message.split(' ')[0]);
+    expect(stored).toEqual(texts.map((m) => m.split(' ')[0]));
+    expect(acks.map((a) => a.data.message._id)).toEqual(history.data.messages.map((m: any) => m._id));
+  });
 });

@@ -15,6 +15,9 @@ export interface SendResult {
   room: Room | undefined;
 }
 
+/** A send after its checks: answered already (a retry), or handed to the writer. */
+type Prepared = { result: SendResult } | { toStore: StoredMessage; room: Room; writing: Promise<Message> };
+
 export interface ReadResult {
   room: Room;
   /** Whether the read mark moved; a receipt goes out only then. */
@@ -37,7 +40,36 @@ export class MessageService {
     private readonly screen?: SendScreen,
   ) {}
 
+  /**
+   * One sender's messages are stored in the order they arrived: screening them (blocks, replies, masking)
+   * queries the store, so each waits in its sender's lane until the previous one has been handed to the
+   * writer (not until it is written: the writer batches them).
+   */
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
   async send(actor: Actor, payload: MessagePayload): Promise<SendResult> {
+    const step = await this.inLane(`${actor.namespace}\u0000${actor.userId}`, () => this.prepare(actor, payload));
+    if ('result' in step) return step.result;
+    const { toStore, room } = step;
+    const stored = await step.writing;
+    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry. (The
+    // store may have given the message a greater id, so that ids commit in order: it is in toStore.)
+    const created = stored._id === toStore._id;
+    return { message: stored, created, room: created ? room : undefined };
+  }
+
+  private inLane<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(key) ?? Promise.resolve();
+    const run = previous.then(work);
+    const tail = run.catch(() => {});
+    this.lanes.set(key, tail);
+    void tail.then(() => {
+      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+    });
+    return run;
+  }
+
+  private async prepare(actor: Actor, payload: MessagePayload): Promise<Prepared> {
     let room: Room;
     let extras: Partial<StoredMessage> = {};
     try {
@@ -48,7 +80,7 @@ export class MessageService {
       // A retry gets its original back even if its room, or its budget, has changed since. Looking it up
       // only here keeps a query off the common path: the insert itself refuses a repeated clientMsgId.
       const original = await this.original(actor, payload.clientMsgId);
-      if (original) return { message: original, created: false, room: undefined };
+      if (original) return { result: { message: original, created: false, room: undefined } };
       throw err;
     }
     const id = this.ids.next();
@@ -64,11 +96,10 @@ export class MessageService {
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
     const toStore = { ...candidate, ...extras, namespace: actor.namespace };
-    const stored = await this.writer.write(toStore);
-    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry. (The
-    // store may have given the message a greater id, so that ids commit in order: it is in toStore.)
-    const created = stored._id === toStore._id;
-    return { message: stored, created, room: created ? room : undefined };
+    // Handed to the writer inside the lane (queued in order), awaited outside it.
+    const writing = this.writer.write(toStore);
+    writing.catch(() => {}); // awaited by send(); never an unhandled rejection meanwhile
+    return { toStore, room, writing };
   }
 
   private async original(actor: Actor, clientMsgId: string | undefined): Promise<Message | undefined> {
