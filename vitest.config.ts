@@ -17,6 +17,8 @@ const coreOnPostgres = [
   'client-catch-up',
   'webhooks',
   'platform',
+  // Message lifecycle and moderation (§13).
+  'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports', 'reports-platform',
 ].map(
   (name) => `test/${name}.test.ts`,
 );

@@ -65,6 +65,7 @@ function startSession(client, me, namespace) {
     rooms.onMessage(message);
     chat.onMessage(message);
   });
+  client.on('message-updated', (message) => chat.onMessageUpdated(message));
   client.on('typing', (notice) => chat.onTyping(notice));
   client.on('read', (notice) => {
     rooms.onRead(notice);

@@ -1,5 +1,6 @@
 import { newClientMsgId } from '/sdk/client/index.js';
 import { $, el, safeUrl, shortTime, toast } from './dom.js';
+import { MessageExtras } from './lifecycle.js';
 
 const PAGE = 20;
 const TYPING_SHOWN_MS = 500; // SPEC §5: clients show typing for 500 ms
@@ -21,6 +22,7 @@ export class ChatView {
     this.lastTypingSent = 0;
     this.typingTimer = undefined;
     this.atBottom = true;
+    this.extras = new MessageExtras({ client, me, rooms, chat: this });
     this.bind();
   }
 
@@ -132,7 +134,7 @@ export class ChatView {
 
   bubble(message, pending = false) {
     const mine = message.senderId === this.me;
-    return el(
+    const node = el(
       'li',
       {
         class: `msg ${mine ? 'mine' : 'theirs'}${pending ? ' pending' : ''}`,
@@ -146,6 +148,15 @@ export class ChatView {
         mine ? el('span', { class: 'tick', 'aria-label': 'sent' }, pending ? '○' : '✓') : null,
       ),
     );
+    return pending ? node : this.extras.decorate(node, message);
+  }
+
+  /** An edited, deleted or reacted-to message: its bubble is rebuilt in place. */
+  onMessageUpdated(message) {
+    const li = message.roomToken === this.token && $(`#messages li[data-id="${CSS.escape(message._id)}"]`);
+    if (!li) return;
+    li.replaceWith(this.bubble(message));
+    this.renderTicks();
   }
 
   body(message) {
@@ -179,6 +190,7 @@ export class ChatView {
     $('#chat-title').textContent = other;
     $('#chat-sub').textContent = `#${room.roomToken} · ${room.status === 'active' ? (online ? 'online' : 'offline') : 'pending'}`;
     $('#chat-dot').className = `dot${online ? ' online' : ''}`;
+    this.extras.renderHead(room);
     const waiting = room.createdBy === this.me ? `Waiting for ${other} to accept this conversation.` : `${other} wants to chat with you.`;
     $('#pending-note').textContent = room.status === 'pending' ? waiting : '';
     $('#pending-accept').hidden = room.status !== 'pending' || room.createdBy === this.me;
@@ -193,6 +205,7 @@ export class ChatView {
     if (!this.token || text.trim() === '') return;
     const payload = { roomToken: this.token, message: type === 'text' ? text : text.trim(), type, clientMsgId: newClientMsgId() };
     form.elements.message.value = '';
+    if (this.extras.beforeSend(payload)) return;
     // The next message starts a new burst of typing: announce it at once, not after the throttle window.
     this.lastTypingSent = 0;
     const draft = { ...payload, message_type: type, senderId: this.me, _id: '' };

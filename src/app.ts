@@ -7,15 +7,18 @@ import { loadConfig } from './config/load-config.js';
 import type { Config, ConfigInput } from './config/schema.js';
 import { TokenBucketGate } from './limits/token-bucket-gate.js';
 import { Metrics } from './metrics/metrics.js';
-import { messageSchema } from './protocol/index.js';
+import { editMessageSchema, messageSchema } from './protocol/index.js';
+import { ContactMasker } from './moderation/contact-masker.js';
+import { SendScreen } from './moderation/send-screen.js';
+import { BlockAwarePresence, BlockAwareRooms, BlockService } from './services/block-service.js';
+import { LifecycleService } from './services/lifecycle-service.js';
+import { ReportService } from './services/report-service.js';
 import { createScaleOut } from './scale/scale-out.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { HistoryService } from './services/history-service.js';
 import { createIdGenerator } from './services/ids.js';
 import { MessageService } from './services/message-service.js';
 import { MessageWriter } from './services/message-writer.js';
-import { PresenceService } from './services/presence-service.js';
-import { RoomService } from './services/room-service.js';
 import { openStore } from './store/open-store.js';
 import { Outbox } from './webhooks/outbox.js';
 import { ApiKeys } from './platform/api-keys.js';
@@ -103,12 +106,19 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       metrics.storeSeconds.observe(seconds);
     },
   });
-  const rooms = new RoomService(store.rooms, ids, clock, gate, {
+  const { moderation } = store;
+  const rooms = new BlockAwareRooms(store.rooms, ids, clock, gate, {
     maxRoomsPerUser: config.maxRoomsPerUser,
     maxPendingPerUser: config.maxPendingPerUser,
   });
-  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize);
-  const presence = new PresenceService(scale.presence, rooms, store.lastSeen, clock);
+  const masker = new ContactMasker({ allowedLinkDomains: config.allowedLinkDomains });
+  const screen = new SendScreen(moderation.sendPolicy, moderation.lifecycle, masker, config.contactMasking === 'mask');
+  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, screen);
+  const presence = new BlockAwarePresence(moderation.blocks, scale.presence, rooms, store.lastSeen, clock);
+  const blocks = new BlockService(moderation.blocks, rooms, clock, gate);
+  rooms.useBlocks(blocks);
+  const lifecycle = new LifecycleService(rooms, moderation.lifecycle, screen, clock, gate, config.editWindowMs);
+  const reports = new ReportService(rooms, store.rooms, moderation.reports, moderation.lifecycle, lifecycle, ids, clock, gate);
   const authenticator = createAuthenticator(config, clock);
   const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });
   nudgeWebhooks = () => webhooks.nudge();
@@ -132,7 +142,12 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     users,
     webhooks,
     store,
+    reports,
+    notifier: (namespace) => sockets?.notifier(namespace),
   };
+  reports.useBan(async (namespace, userId, reason) => {
+    await users.ban(namespace, userId, { reason });
+  });
 
   let draining = false;
   const http = await buildHttpServer({
@@ -150,7 +165,13 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     platform,
   });
   const socketServer = new SocketServer(http.server, config, {
-    services: { rooms, messages, presence, messageSchema: memberSchema },
+    services: {
+      rooms,
+      messages,
+      presence,
+      messageSchema: memberSchema,
+      lifecycle: { lifecycle, blocks, reports, editSchema: editMessageSchema(config.maxMessageLength) },
+    },
     authenticator,
     metrics,
     log: log.child({ module: 'socket' }),

@@ -95,6 +95,34 @@ export class ParleyClient {
     return result;
   }
 
+  /** §13: replaces the text of one's own text message (within the edit window). */
+  editMessage(payload: PayloadOf<typeof ClientEvent.EditMessage>): Promise<DataOf<typeof ClientEvent.EditMessage>> {
+    return this.request(ClientEvent.EditMessage, payload);
+  }
+
+  /** §13: turns one's own message into a tombstone (idempotent). */
+  deleteMessage(payload: PayloadOf<typeof ClientEvent.DeleteMessage>): Promise<DataOf<typeof ClientEvent.DeleteMessage>> {
+    return this.request(ClientEvent.DeleteMessage, payload);
+  }
+
+  /** §13: adds (`on`, the default) or removes one's emoji reaction. */
+  react(payload: PayloadOf<typeof ClientEvent.React>): Promise<DataOf<typeof ClientEvent.React>> {
+    return this.request(ClientEvent.React, payload);
+  }
+
+  blockUser(userId: string): Promise<DataOf<typeof ClientEvent.BlockUser>> {
+    return this.request(ClientEvent.BlockUser, { userId });
+  }
+
+  unblockUser(userId: string): Promise<DataOf<typeof ClientEvent.UnblockUser>> {
+    return this.request(ClientEvent.UnblockUser, { userId });
+  }
+
+  /** §13: reports a room (or one message of it) to the marketplace's moderators. */
+  report(payload: PayloadOf<typeof ClientEvent.Report>): Promise<DataOf<typeof ClientEvent.Report>> {
+    return this.request(ClientEvent.Report, payload);
+  }
+
   /**
    * Sends a message. Without a clientMsgId one is made, so when the ack is lost (a reconnect, a timeout)
    * the same message is sent again, at most `maxSendAttempts` times, and the server stores it once.

@@ -1,5 +1,5 @@
 import { ParleyError } from '../protocol/errors.js';
-import type { Message, Room, RoomSummary } from '../protocol/types.js';
+import type { Message, Report, Room, RoomSummary } from '../protocol/types.js';
 import type { PlatformMessage } from '../protocol/webhooks.js';
 import { toParleyError } from './acks.js';
 
@@ -140,6 +140,19 @@ export class ParleyPlatformClient {
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     const qs = params.size > 0 ? `?${params}` : '';
     return (await this.data<{ deliveries: WebhookDelivery[] }>('GET', `/webhooks/deliveries${qs}`)).deliveries;
+  }
+
+  /** §13: the moderators' queue, oldest first. */
+  async reports(query: { status?: Report['status']; limit?: number } = {}): Promise<Report[]> {
+    const params = new URLSearchParams();
+    if (query.status) params.set('status', query.status);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const qs = params.size > 0 ? `?${params}` : '';
+    return (await this.data<{ reports: Report[] }>('GET', `/reports${qs}`)).reports;
+  }
+
+  async resolveReport(id: string, input: { action: 'dismiss' | 'delete-message' | 'ban-user'; note?: string }): Promise<Report> {
+    return (await this.data<{ report: Report }>('POST', `/reports/${seg(id)}/resolve`, input)).report;
   }
 
   async retryDelivery(id: string): Promise<WebhookDelivery> {

@@ -78,6 +78,9 @@ export const envOverrides: Readonly<Record<string, readonly [keyof ConfigInput, 
   WEBHOOK_RETRY_BASE_MS: ['webhookRetryBaseMs', int],
   WEBHOOK_POLL_MS: ['webhookPollMs', int],
   UNREAD_NOTIFY_DELAY_MS: ['unreadNotifyDelayMs', int],
+  EDIT_WINDOW_MS: ['editWindowMs', int],
+  CONTACT_MASKING: ['contactMasking', (_k, v) => v.toLowerCase()],
+  ALLOWED_LINK_DOMAINS: ['allowedLinkDomains', (k, v) => (list(k, v) as string[]).map((d) => d.toLowerCase())],
 };
 
 /** Keys set only in a config file (nested objects); every other key has an environment variable. */

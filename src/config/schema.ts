@@ -83,6 +83,12 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** GET / (the demo web client). production.json turns it off. */
   serveDemo: z.boolean().default(true),
+  /** Message lifecycle and moderation (protocol §13). */
+  editWindowMs: z.number().int().min(0).default(15 * 60 * 1000),
+  /** `mask`: e-mails, phone numbers and links to hosts not allowed become `***` (a room's own setting wins). */
+  contactMasking: z.enum(['off', 'mask']).default('off'),
+  /** Hosts whose links are never masked; a domain also allows its subdomains. */
+  allowedLinkDomains: z.array(z.string().min(1)).default([]),
   /** GET /docs/json (the OpenAPI document). production.json turns it off. */
   serveDocs: z.boolean().default(true),
   /** GET /metrics without credentials. production.json turns it off; metricsToken still serves it. */

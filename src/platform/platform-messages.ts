@@ -78,13 +78,21 @@ export class PlatformMessages {
     const { messages } = this.ctx.store;
     if (q.after !== undefined) {
       const rows = await messages.afterInRoom(room._id, q.after, limit + 1);
-      const page = rows.slice(0, limit);
+      const page = await this.withOriginals(rows.slice(0, limit));
       return { messages: page.reverse(), limit, nextCursor: rows.length > limit ? page[0]!._id : null };
     }
     const rows = q.before !== undefined
       ? await messages.beforeInRoom(room._id, q.before, limit + 1)
       : await messages.pageInRoom(room._id, 0, limit + 1);
-    const page = rows.slice(0, limit);
+    const page = await this.withOriginals(rows.slice(0, limit));
     return { messages: page, limit, nextCursor: rows.length > limit ? page.at(-1)!._id : null };
+  }
+
+  /** The platform sees a masked message's text as sent (`original`, §13); members never do. */
+  private async withOriginals(page: Message[]): Promise<Message[]> {
+    const masked = page.filter((m) => m.masked).map((m) => m._id);
+    if (masked.length === 0) return page;
+    const originals = await this.ctx.store.moderation.lifecycle.originals(masked);
+    return page.map((m) => (originals.has(m._id) ? { ...m, original: originals.get(m._id)! } : m));
   }
 }

@@ -6,6 +6,12 @@ export const ClientEvent = {
   Typing: 'typing',
   Read: 'read',
   Sync: 'sync',
+  EditMessage: 'edit-message',
+  DeleteMessage: 'delete-message',
+  React: 'react',
+  BlockUser: 'block-user',
+  UnblockUser: 'unblock-user',
+  Report: 'report',
   /** The non-creator of a pending room turns the request down; the room is deleted. */
   DeclineRoom: 'decline-room',
 } as const;
@@ -19,6 +25,7 @@ export const ServerEvent = {
   Message: 'message',
   Typing: 'typing',
   Read: 'read',
+  MessageUpdated: 'message-updated',
   DeclineRoom: 'decline-room',
   /** The platform closed a room (both members). */
   RoomClosed: 'room-closed',

@@ -32,6 +32,9 @@ const optionalRoomKey = z.preprocess((v) => (v === '' || v === null ? undefined 
 export const MESSAGE_ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
 export const messageId = storableText().regex(MESSAGE_ID_PATTERN, 'must be a message _id (a 26-character ULID)');
 
+/** `replyTo` where clients send "" or null for "no reply": those mean absent. */
+const optionalMessageId = z.preprocess((v) => (v === '' || v === null ? undefined : v), messageId.optional());
+
 export const messageTypes = ['text', 'image', 'vdo', 'audio'] as const;
 export type MessageType = (typeof messageTypes)[number];
 
@@ -76,6 +79,7 @@ export function messageSchema(maxMessageLength: number) {
       type: z.enum(messageTypes).default('text'),
       roomToken: roomKey.optional(),
       clientMsgId: storableText().min(1).max(CLIENT_MSG_ID_MAX).optional(),
+      replyTo: optionalMessageId,
     })
     .superRefine((p, ctx) => {
       if (p.type === 'text') {

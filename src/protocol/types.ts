@@ -1,6 +1,7 @@
 import type { ErrorBody } from './errors.js';
 import type { ClientEvent, ServerEvent, PrivateNotice } from './events.js';
 import type { MessageType } from './schemas.js';
+import type { PlatformMessage } from './platform-view.js';
 
 /** `closed`: closed by the platform (§10); clients must tolerate statuses they do not know. */
 export type RoomStatus = 'pending' | 'active' | 'closed';
@@ -30,6 +31,14 @@ export interface Message {
   roomToken: string;
   clientMsgId?: string;
   dt: string;
+  /** Message lifecycle (§13): each present only when set. */
+  replyTo?: string;
+  editedAt?: string;
+  deletedAt?: string;
+  /** `{ [emoji]: userId[] }`, absent when empty. */
+  reactions?: Record<string, string[]>;
+  /** Contact masking replaced part of the text with `***`. */
+  masked?: true;
   /** A system message's structured content (e.g. an order card): a JSON object. */
   data?: Record<string, unknown>;
 }
@@ -47,6 +56,8 @@ export interface RoomSummary extends Room {
   lastMessage: Message | null;
   unread: number;
   counterpart: Counterpart;
+  /** Present (true) when the caller blocks the counterpart (§13). */
+  blocked?: true;
 }
 
 export type Failure = { success: false; error: ErrorBody };
@@ -98,6 +109,45 @@ export interface MessageInput {
   type?: MessageType;
   roomToken?: string;
   clientMsgId?: string;
+  /** The `_id` of a message of the same room this one answers. */
+  replyTo?: string;
+}
+export interface EditMessageInput {
+  roomToken: string;
+  messageId: string;
+  message: string;
+}
+export interface MessageRef {
+  roomToken: string;
+  messageId: string;
+}
+export interface ReactInput extends MessageRef {
+  emoji: string;
+  on?: boolean;
+}
+export interface ReportInput {
+  roomToken: string;
+  messageId?: string;
+  reason: string;
+}
+export type ReportData = { data: { report: { id: string } } };
+
+/** A report as the platform's moderators see it (§10, §13). */
+export interface Report {
+  id: string;
+  namespace: string;
+  roomToken: string;
+  room_id: string;
+  reporterId: string;
+  /** The member the report is about: the reported message's sender, else the reporter's counterpart. */
+  reportedUserId: string;
+  messageId: string | null;
+  reason: string;
+  status: 'open' | 'resolved';
+  createdAt: string;
+  /** The room's last messages up to the reported one (or the latest), oldest first, as the platform sees them. */
+  snapshot: PlatformMessage[];
+  resolution: { action: string; note: string | null; resolvedAt: string } | null;
 }
 
 export interface ClientToServerEvents {
@@ -107,6 +157,12 @@ export interface ClientToServerEvents {
   [ClientEvent.Typing]: (payload: { roomToken?: string }, ack?: Ack) => void;
   [ClientEvent.Read]: (payload: { roomToken: string; messageId: string }, ack?: Ack) => void;
   [ClientEvent.Sync]: (payload: { since?: string; roomToken?: string }, ack?: Ack<SyncData>) => void;
+  [ClientEvent.EditMessage]: (payload: EditMessageInput, ack?: Ack<MessageData>) => void;
+  [ClientEvent.DeleteMessage]: (payload: MessageRef, ack?: Ack<MessageData>) => void;
+  [ClientEvent.React]: (payload: ReactInput, ack?: Ack<MessageData>) => void;
+  [ClientEvent.BlockUser]: (payload: { userId: string }, ack?: Ack) => void;
+  [ClientEvent.UnblockUser]: (payload: { userId: string }, ack?: Ack) => void;
+  [ClientEvent.Report]: (payload: ReportInput, ack?: Ack<ReportData>) => void;
   [ClientEvent.DeclineRoom]: (payload: { roomToken: string | number }, ack?: Ack<RoomData>) => void;
 }
 
@@ -118,6 +174,7 @@ export interface ServerToClientEvents {
   [ServerEvent.Message]: (payload: Message) => void;
   [ServerEvent.Typing]: (payload: TypingNotice) => void;
   [ServerEvent.Read]: (payload: ReadNotice) => void;
+  [ServerEvent.MessageUpdated]: (payload: Message) => void;
   /** A pending room was declined (and deleted): to both members; `room` is as it was. */
   [ServerEvent.DeclineRoom]: (payload: Success<RoomData>) => void;
   [ServerEvent.RoomClosed]: (payload: Success<RoomData>) => void;

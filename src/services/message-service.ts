@@ -1,6 +1,7 @@
 import type { Actor, Message, MessagePayload, ReadPayload, Room, SyncPayload } from '../protocol/index.js';
 import { ParleyError } from '../protocol/index.js';
-import type { MessageRepository, ReadRepository } from '../store/chat-store.js';
+import type { MessageRepository, ReadRepository, StoredMessage } from '../store/chat-store.js';
+import type { SendScreen } from '../moderation/send-screen.js';
 import type { Clock } from './clock.js';
 import { idTime, type IdGenerator } from './ids.js';
 import type { MessageWriter } from './message-writer.js';
@@ -13,6 +14,9 @@ export interface SendResult {
   created: boolean;
   room: Room | undefined;
 }
+
+/** A send after its checks: answered already (a retry), or handed to the writer. */
+type Prepared = { result: SendResult } | { toStore: StoredMessage; room: Room; writing: Promise<Message> };
 
 export interface ReadResult {
   room: Room;
@@ -32,18 +36,51 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly gate: RateGate,
     private readonly syncPageSize: number,
+    /** §13: blocks, replies and contact masking; absent in the bare chat core. */
+    private readonly screen?: SendScreen,
   ) {}
 
+  /**
+   * One sender's messages are stored in the order they arrived: screening them (blocks, replies, masking)
+   * queries the store, so each waits in its sender's lane until the previous one has been handed to the
+   * writer (not until it is written: the writer batches them).
+   */
+  private readonly lanes = new Map<string, Promise<unknown>>();
+
   async send(actor: Actor, payload: MessagePayload): Promise<SendResult> {
+    const step = await this.inLane(`${actor.namespace}\u0000${actor.userId}`, () => this.prepare(actor, payload));
+    if ('result' in step) return step.result;
+    const { toStore, room } = step;
+    const stored = await step.writing;
+    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry. (The
+    // store may have given the message a greater id, so that ids commit in order: it is in toStore.)
+    const created = stored._id === toStore._id;
+    return { message: stored, created, room: created ? room : undefined };
+  }
+
+  private inLane<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.lanes.get(key) ?? Promise.resolve();
+    const run = previous.then(work);
+    const tail = run.catch(() => {});
+    this.lanes.set(key, tail);
+    void tail.then(() => {
+      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+    });
+    return run;
+  }
+
+  private async prepare(actor: Actor, payload: MessagePayload): Promise<Prepared> {
     let room: Room;
+    let extras: Partial<StoredMessage> = {};
     try {
       room = await this.rooms.activeRoom(actor, payload.roomToken);
       await this.gate.consume(actor, 'message');
+      if (this.screen) extras = await this.screen.message(actor, room, counterpartOf(room, actor.userId), payload);
     } catch (err) {
       // A retry gets its original back even if its room, or its budget, has changed since. Looking it up
       // only here keeps a query off the common path: the insert itself refuses a repeated clientMsgId.
       const original = await this.original(actor, payload.clientMsgId);
-      if (original) return { message: original, created: false, room: undefined };
+      if (original) return { result: { message: original, created: false, room: undefined } };
       throw err;
     }
     const id = this.ids.next();
@@ -58,12 +95,11 @@ export class MessageService {
       dt: idTime(id),
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
-    const toStore = { ...candidate, namespace: actor.namespace };
-    const stored = await this.writer.write(toStore);
-    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry. (The
-    // store may have given the message a greater id, so that ids commit in order: it is in toStore.)
-    const created = stored._id === toStore._id;
-    return { message: stored, created, room: created ? room : undefined };
+    const toStore = { ...candidate, ...extras, namespace: actor.namespace };
+    // Handed to the writer inside the lane (queued in order), awaited outside it.
+    const writing = this.writer.write(toStore);
+    writing.catch(() => {}); // awaited by send(); never an unhandled rejection meanwhile
+    return { toStore, room, writing };
   }
 
   private async original(actor: Actor, clientMsgId: string | undefined): Promise<Message | undefined> {
@@ -73,6 +109,7 @@ export class MessageService {
 
   async typing(actor: Actor, roomToken: string | undefined): Promise<Room> {
     const room = await this.rooms.activeRoom(actor, roomToken);
+    await this.screen?.assertNotBlocked(actor, room, counterpartOf(room, actor.userId));
     await this.gate.consume(actor, 'typing');
     return room;
   }

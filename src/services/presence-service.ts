@@ -56,6 +56,11 @@ export class PresenceService {
     return (await this.registry.isCurrent(namespace, userId, version)) ? { changed: true, counterparts } : UNCHANGED;
   }
 
+  /** Who of `audience` may learn the subject's presence (all of them here; blocks narrow it, see BlockAwarePresence). */
+  async audienceOf(_namespace: string, _subject: string, audience: string[]): Promise<string[]> {
+    return audience;
+  }
+
   isOnline(namespace: string, userId: string): Promise<boolean> {
     return this.registry.onlineAmong(namespace, [userId]).then((set) => set.has(userId));
   }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Message, Room } from '../protocol/index.js';
+import type { ModerationStore } from './kysely-moderation.js';
 import type { PlatformRepository } from './platform-repository.js';
 import type { Database } from './schema.js';
 import type { WriteHooks } from './write-hooks.js';
@@ -35,6 +36,8 @@ export interface RoomRepository {
 
 export interface StoredMessage extends Message {
   namespace: string;
+  /** The text as sent, when contact masking changed it (never sent to members). */
+  original?: string;
 }
 
 export interface MessageRepository {
@@ -80,6 +83,8 @@ export interface ChatStore {
   readonly messages: MessageRepository;
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
+  /** Message lifecycle, blocks, reports (§13). */
+  readonly moderation: ModerationStore;
   readonly platform: PlatformRepository;
   /** What writes record in their own transaction (the webhook outbox): `hooks.record(trx, events)`. */
   readonly hooks: WriteHooks;

@@ -6,7 +6,7 @@ import { greatest, orderAbove } from './ordered-ids.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 import { fromMessage, toMessage } from './rows.js';
 
-const messageColumns = [
+export const messageColumns = [
   'id',
   'namespace',
   'room_id',
@@ -17,6 +17,12 @@ const messageColumns = [
   'message_type',
   'client_msg_id',
   'dt',
+  'reply_to',
+  'edited_at',
+  'deleted_at',
+  'masked',
+  'original',
+  'reactions',
   'data',
 ] as const;
 
@@ -164,7 +170,7 @@ export class KyselyMessages implements MessageRepository {
     const result: Message[] = [];
     for (const m of messages) {
       if (inserted(m)) {
-        const { namespace: _ns, ...message } = m;
+        const { namespace: _ns, original: _original, ...message } = m;
         result.push(message);
         continue;
       }

@@ -10,6 +10,7 @@ import type { WriteHooks } from './write-hooks.js';
 
 const messageColumns = [
   'id', 'namespace', 'room_id', 'room_token', 'sender_id', 'receiver_id', 'body', 'message_type', 'client_msg_id', 'dt', 'data',
+  'reply_to', 'edited_at', 'deleted_at', 'masked', 'reactions',
 ] as const;
 
 /** The platform API's reads and writes (SQLite and PostgreSQL alike). */
@@ -128,14 +129,15 @@ export class KyselyPlatform implements PlatformRepository {
     return row && { namespace: row.namespace, userId: row.user_id, reason: row.reason, until: row.until };
   }
 
-  async erase(namespace: string, userId: string, _now: string): Promise<string[]> {
+  async erase(namespace: string, userId: string, now: string): Promise<string[]> {
     return this.db.transaction().execute(async (trx) => {
       const changed = await trx
         .updateTable('messages')
-        .set({ body: '', data: null })
+        // A tombstone (§13): text, data, reactions and the masked original go; deletedAt is set once.
+        .set((eb) => ({ body: '', data: null, masked: null, original: null, reactions: null, deleted_at: eb.fn.coalesce('deleted_at', eb.val(now)) }))
         .where('namespace', '=', namespace)
         .where('sender_id', '=', userId)
-        .where((eb) => eb.or([eb('body', '<>', ''), eb('data', 'is not', null)]))
+        .where((eb) => eb.or([eb('body', '<>', ''), eb('data', 'is not', null), eb('deleted_at', 'is', null)]))
         .returning(messageColumns)
         .execute();
       const events = changed.map(toMessage).map((message) => ({
@@ -153,6 +155,11 @@ export class KyselyPlatform implements PlatformRepository {
       await trx.deleteFrom('room_reads').where('user_id', '=', userId).where('room_id', 'in', roomIds).execute();
       await trx.deleteFrom('unread_candidates').where('namespace', '=', namespace).where('user_id', '=', userId).execute();
       await trx.deleteFrom('user_seen').where('namespace', '=', namespace).where('user_id', '=', userId).execute();
+      await trx
+        .deleteFrom('blocks')
+        .where('namespace', '=', namespace)
+        .where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)]))
+        .execute();
       const all = await trx.selectFrom('messages').select('id').where('namespace', '=', namespace).where('sender_id', '=', userId).execute();
       return all.map((r) => r.id);
     });

@@ -3,6 +3,7 @@ import type { ChatStore, LastSeenRepository, MessageRepository, ReadRepository, 
 import { KyselyMessages } from './kysely-messages.js';
 import { KyselyLastSeen, KyselyReads } from './kysely-reads.js';
 import { KyselyRooms } from './kysely-rooms.js';
+import { moderationStore, type ModerationStore } from './kysely-moderation.js';
 import type { Database } from './schema.js';
 import { KyselyPlatform } from './kysely-platform.js';
 import type { PlatformRepository } from './platform-repository.js';
@@ -14,6 +15,7 @@ export class KyselyStore implements ChatStore {
   readonly messages: MessageRepository;
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
+  readonly moderation: ModerationStore;
   readonly platform: PlatformRepository;
 
   constructor(
@@ -29,6 +31,7 @@ export class KyselyStore implements ChatStore {
     this.platform = new KyselyPlatform(db, hooks, kind);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
+    this.moderation = moderationStore(db, kind, hooks);
   }
 
   transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {

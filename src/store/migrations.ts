@@ -86,6 +86,62 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0004_platform': platformMigration,
+  '0005_lifecycle': {
+    async up(db: Kysely<any>) {
+      // Message lifecycle (§13): replies, edits, tombstones, masking; reactions cached as JSON on the row.
+      for (const [name, type] of [
+        ['reply_to', 'text'],
+        ['edited_at', 'text'],
+        ['deleted_at', 'text'],
+        ['masked', 'integer'],
+        ['original', 'text'],
+        ['reactions', 'text'],
+      ] as const) {
+        await db.schema.alterTable('messages').addColumn(name, type).execute();
+      }
+      // null: follow CONTACT_MASKING; set by the platform API per room. The platform's migration (0004) may
+      // have added it already: it is added here only where it is missing.
+      const rooms = (await db.introspection.getTables()).find((table) => table.name === 'rooms');
+      if (!rooms?.columns.some((column) => column.name === 'contact_masking')) {
+        await db.schema.alterTable('rooms').addColumn('contact_masking', 'integer').execute();
+      }
+      await db.schema
+        .createTable('reactions')
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('emoji', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('reactions_pk', ['message_id', 'emoji', 'user_id'])
+        .execute();
+      await db.schema
+        .createTable('blocks')
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('blocker_id', 'text', (c) => c.notNull())
+        .addColumn('blocked_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('blocks_pk', ['namespace', 'blocker_id', 'blocked_id'])
+        .execute();
+      await db.schema.createIndex('blocks_blocked').on('blocks').columns(['namespace', 'blocked_id']).execute();
+      await db.schema
+        .createTable('reports')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('room_id', 'text', (c) => c.notNull())
+        .addColumn('room_token', 'text', (c) => c.notNull())
+        .addColumn('reporter_id', 'text', (c) => c.notNull())
+        .addColumn('reported_id', 'text', (c) => c.notNull())
+        .addColumn('message_id', 'text')
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('snapshot', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('resolved_at', 'text')
+        .addColumn('action', 'text')
+        .addColumn('note', 'text')
+        .execute();
+      await db.schema.createIndex('reports_status').on('reports').columns(['status', 'id']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

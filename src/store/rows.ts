@@ -1,4 +1,5 @@
 import type { Message, Room } from '../protocol/index.js';
+import type { PlatformMessage } from '../protocol/platform-view.js';
 import type { MessagesTable, RoomsTable } from './schema.js';
 
 export function toRoom(row: RoomsTable): Room {
@@ -43,11 +44,28 @@ export function toMessage(row: MessagesTable): Message {
     dt: row.dt,
   };
   if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
+  addLifecycle(message, row);
   if (row.data) message.data = JSON.parse(row.data) as Record<string, unknown>;
   return message;
 }
 
-export function fromMessage(namespace: string, m: Message): MessagesTable {
+/** §13 fields: present only when set, so a plain message keeps §5's exact shape. */
+function addLifecycle(message: Message, row: MessagesTable): void {
+  if (row.reply_to) message.replyTo = row.reply_to;
+  if (row.edited_at) message.editedAt = row.edited_at;
+  if (row.deleted_at) message.deletedAt = row.deleted_at;
+  if (row.masked) message.masked = true;
+  if (row.reactions) message.reactions = JSON.parse(row.reactions) as Record<string, string[]>;
+}
+
+/** With `original` (masked messages): for the platform API, webhooks and reports only. */
+export function toPlatformMessage(row: MessagesTable): PlatformMessage {
+  const message: PlatformMessage = toMessage(row);
+  if (row.original !== null && row.original !== undefined) message.original = row.original;
+  return message;
+}
+
+export function fromMessage(namespace: string, m: PlatformMessage): MessagesTable {
   return {
     id: m._id,
     namespace,
@@ -59,6 +77,9 @@ export function fromMessage(namespace: string, m: Message): MessagesTable {
     message_type: m.message_type,
     client_msg_id: m.clientMsgId ?? null,
     dt: m.dt,
+    reply_to: m.replyTo ?? null,
+    masked: m.masked ? 1 : null,
+    original: m.original ?? null,
     data: m.data === undefined ? null : JSON.stringify(m.data),
   };
 }

@@ -31,6 +31,16 @@ export interface MessagesTable {
   message_type: StoredMessageType;
   client_msg_id: string | null;
   dt: string;
+  // Message lifecycle (migration 0005); optional so queries that predate it still type-check.
+  reply_to?: string | null;
+  edited_at?: string | null;
+  deleted_at?: string | null;
+  /** 1 when contact masking changed the text (SQLite has no boolean). */
+  masked?: number | null;
+  /** The text as sent, when masked: for the platform only. */
+  original?: string | null;
+  /** `{ [emoji]: userId[] }` as JSON, kept with every reaction change; null when none. */
+  reactions?: string | null;
   /** A system message's `data` as JSON text (migration 0004); null otherwise. */
   data?: string | null;
 }
@@ -47,6 +57,38 @@ export interface UserSeenTable {
   last_seen: string;
 }
 
+export interface ReactionsTable {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface BlocksTable {
+  namespace: string;
+  blocker_id: string;
+  blocked_id: string;
+  created_at: string;
+}
+
+export interface ReportsTable {
+  id: string;
+  namespace: string;
+  room_id: string;
+  room_token: string;
+  reporter_id: string;
+  reported_id: string;
+  message_id: string | null;
+  reason: string;
+  /** JSON: the room's last messages up to the reported one, as the platform sees them. */
+  snapshot: string;
+  status: 'open' | 'resolved';
+  created_at: string;
+  resolved_at: string | null;
+  action: string | null;
+  note: string | null;
+}
+
 /** Per user and namespace, the greatest message id written for it (see the 0003 migration). */
 export interface MessageClocksTable {
   namespace: string;
@@ -59,5 +101,8 @@ export interface Database extends PlatformTables {
   messages: MessagesTable;
   room_reads: RoomReadsTable;
   user_seen: UserSeenTable;
+  reactions: ReactionsTable;
+  blocks: BlocksTable;
+  reports: ReportsTable;
   message_clocks: MessageClocksTable;
 }

@@ -9,6 +9,9 @@ import type { Database, MessagesTable } from './schema.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
 const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data';
+/** Written with every new message (migration 0005); edits and reactions update the rest. */
+const LIFECYCLE_INSERT = 'reply_to, masked, original';
+const SELECTED = `${COLUMNS}, reply_to, edited_at, deleted_at, masked, original, reactions`;
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
@@ -38,7 +41,7 @@ export class SqliteMessages extends KyselyMessages {
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${COLUMNS}, ${LIFECYCLE_INSERT}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
       // Writers on SQLite are serialised by the database lock, so the floor for new ids is simply the
@@ -52,7 +55,7 @@ export class SqliteMessages extends KyselyMessages {
          where id = @room`,
       ),
       byClientMsgId: this.database.prepare(
-        `select ${COLUMNS} from messages where namespace = ? and sender_id = ? and client_msg_id = ?`,
+        `select ${SELECTED} from messages where namespace = ? and sender_id = ? and client_msg_id = ?`,
       ),
       writeBatch: this.database.transaction((messages: StoredMessage[]) => this.write(messages)),
     };
@@ -82,10 +85,11 @@ export class SqliteMessages extends KyselyMessages {
       const { changes } = insertOne.run(
         row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
         row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt, row.data ?? null,
+        row.reply_to, row.masked, row.original,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
       inserted.add(m);
-      const { namespace: _ns, ...message } = m;
+      const { namespace: _ns, original: _original, ...message } = m;
       return message;
     });
     for (const t of roomTouches(messages, (m) => inserted.has(m))) touchRoom.run({ dt: t.dt, id: t.lastId, count: t.count, room: t.roomId });

@@ -12,6 +12,8 @@ export interface TestApp {
   url: string;
   port: number;
   dbPath: string;
+  /** The app's storage URL, for tests that inspect what was stored (e.g. what only the platform may see). */
+  databaseUrl: string;
   /** Connects (trusted mode) as `userId` and waits for the connection. */
   connect(userId: string, namespace?: string, key?: 'customerID' | 'vendorID' | 'userId'): Promise<TestClient>;
   open(namespace: string, opts: { query?: Record<string, string>; auth?: Record<string, unknown> }): TestClient;
@@ -58,6 +60,7 @@ export async function createTestApp(
   options: Omit<AppOptions, 'config' | 'overrides'> & { dbPath?: string } = {},
 ): Promise<TestApp> {
   const dbPath = options.dbPath ?? join(tempDir(), 'parley.db');
+  const databaseUrl = overrides.databaseUrl ?? (await storageUrl(dbPath));
   const app = await createApp({
     env: {},
     ...options,
@@ -65,7 +68,7 @@ export async function createTestApp(
       port: 0,
       host: '127.0.0.1',
       logLevel: 'silent',
-      databaseUrl: overrides.databaseUrl ?? (await storageUrl(dbPath)),
+      databaseUrl,
       rateLimits: {
         message: generous,
         typing: generous,
@@ -86,6 +89,7 @@ export async function createTestApp(
     url,
     port,
     dbPath,
+    databaseUrl,
     open(namespace, opts) {
       const client = TestClient.open(url, namespace, opts);
       clients.push(client);

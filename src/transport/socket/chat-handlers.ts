@@ -16,12 +16,15 @@ import type { PresenceService } from '../../services/presence-service.js';
 import { counterpartOf, type RoomService } from '../../services/room-service.js';
 import type { EventHandler } from './event-binder.js';
 import type { Notifier } from './notifier.js';
+import { lifecycleHandlers, type LifecycleServices } from './lifecycle-handlers.js';
 
 export interface ChatServices {
   rooms: RoomService;
   messages: MessageService;
   presence: PresenceService;
   messageSchema: z.ZodType<MessagePayload, unknown>;
+  /** §13: edits, deletes, reactions, blocks, reports. */
+  lifecycle: LifecycleServices;
 }
 
 /**
@@ -37,12 +40,14 @@ export function chatHandlers(services: ChatServices, notifier: Notifier): Record
       // The room is stored by now: failing the event would make a retry find it and notify nobody, so
       // presence unreachable (Redis down) only costs the courtesy `online` notice.
       const counterpartOnline = created && (await presence.isOnline(actor.namespace, counterpart).catch(() => false));
+      // A creator who blocks the counterpart stays hidden from it (§13).
+      const toldOnline = created ? await presence.audienceOf(actor.namespace, actor.userId, [counterpart]) : [];
       return {
         reply: { data: { room } },
         after: () => {
           if (!created) return;
           notifier.roomRequested(counterpart, room);
-          notifier.presence(actor.userId, 'online', [counterpart]);
+          notifier.presence(actor.userId, 'online', toldOnline);
           if (counterpartOnline) notifier.presence(counterpart, 'online', [actor.userId]);
         },
       };
@@ -104,5 +109,7 @@ export function chatHandlers(services: ChatServices, notifier: Notifier): Record
       const result = await messages.sync(actor, parsePayload(syncSchema, raw ?? {}, 'sync payload'));
       return { reply: { data: result } };
     },
+
+    ...lifecycleHandlers(services.lifecycle, notifier),
   };
 }

@@ -39,6 +39,11 @@ export class Notifier {
     this.nsp.to(to.map(userRoom)).emit(ServerEvent.Message, message);
   }
 
+  /** §13: an edited, deleted or reacted-to message, to every socket of both members of its room. */
+  messageUpdated(message: Message, room: Pick<Room, 'customerID' | 'vendorID'>): void {
+    this.nsp.to([userRoom(room.customerID), userRoom(room.vendorID)]).emit(ServerEvent.MessageUpdated, message);
+  }
+
   typing(to: string, roomToken: string, userId: string): void {
     this.nsp.to(userRoom(to)).emit(ServerEvent.Typing, { success: true, typing: true, roomToken, userId });
   }

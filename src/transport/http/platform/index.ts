@@ -6,7 +6,10 @@ import type { PlatformUsers } from '../../../platform/platform-users.js';
 import { ParleyError } from '../../../protocol/index.js';
 import type { ChatStore } from '../../../store/chat-store.js';
 import type { Webhooks } from '../../../webhooks/create-webhooks.js';
+import type { ReportService } from '../../../services/report-service.js';
+import type { Notifier } from '../../socket/notifier.js';
 import { registerMessageRoutes } from './messages.js';
+import { registerReportRoutes } from './reports.js';
 import { registerRoomRoutes } from './rooms.js';
 import { registerUserRoutes } from './users.js';
 import { registerWebhookRoutes } from './webhooks.js';
@@ -21,6 +24,10 @@ export interface PlatformDeps {
   users: PlatformUsers;
   webhooks: Webhooks;
   store: ChatStore;
+  /** §13: the moderators' report queue. */
+  reports: ReportService;
+  /** Members' sockets of a namespace (undefined before the socket server exists). */
+  notifier: (namespace: string) => Notifier | undefined;
 }
 
 /** A file of platform routes: registered inside the authenticated scope, paths relative to /v1/platform. */
@@ -32,6 +39,7 @@ export const platformRouteGroups: PlatformRouteGroup[] = [
   registerMessageRoutes,
   registerUserRoutes,
   registerWebhookRoutes,
+  registerReportRoutes,
 ];
 
 /** `Authorization: Bearer <apiKey>`, checked before anything else (body parsing, validation, routing). */
