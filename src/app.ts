@@ -19,6 +19,8 @@ import { RoomService } from './services/room-service.js';
 import { openStore } from './store/open-store.js';
 import { buildHttpServer } from './transport/http/http-server.js';
 import { SocketServer } from './transport/socket/socket-server.js';
+import type { AttachmentService } from './uploads/attachment-service.js';
+import { createUploads } from './uploads/create-uploads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -34,6 +36,10 @@ export interface AppOptions {
 export interface ParleyApp {
   readonly config: Config;
   readonly metrics: Metrics;
+  /** Attachments: removeForMessages / removeForUser for deletion and erasure; sweeps. */
+  readonly uploads: AttachmentService;
+  /** Runs the orphan-attachment sweep now (it also runs every uploadSweepIntervalMs). */
+  sweepUploads(): Promise<number>;
   start(): Promise<{ port: number; url: string }>;
   /** Graceful: refuse new events, finish and ack in-flight ones, close sockets, close storage. */
   close(): Promise<void>;
@@ -77,8 +83,13 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       metrics.storeSeconds.observe(seconds);
     },
   });
+  const uploads = await createUploads(config, store.attachments, clock, log.child({ module: 'uploads' }), metrics.registry).catch(async (err: unknown) => {
+    await scale.close();
+    await store.close();
+    throw err;
+  });
   const rooms = new RoomService(store.rooms, ids, clock, gate, { maxRoomsPerUser: config.maxRoomsPerUser });
-  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize);
+  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, uploads.service);
   const presence = new PresenceService(scale.presence, rooms, store.lastSeen, clock);
   const history = new HistoryService(store.rooms, store.messages, config.namespaces);
   const authenticator = createAuthenticator(config, clock);
@@ -88,10 +99,17 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     authenticator,
     metrics,
     log: log.child({ module: 'http' }),
-    readiness: { storage: () => store.ping(), ...scale.readiness },
+    readiness: { storage: () => store.ping(), ...scale.readiness, ...(uploads.probe ? { uploads: uploads.probe } : {}) },
     corsOrigins: config.corsOrigins,
     historyRate: config.rateLimits.history,
     demoDir: config.serveDemo ? resolve(here, '../public') : undefined,
+    uploads: {
+      uploads: uploads.service,
+      authenticator,
+      namespaces: config.namespaces,
+      publicUrl: config.publicUrl,
+      maxFileBytes: Math.max(...Object.values(config.uploadLimits)),
+    },
   });
   const sockets = new SocketServer(http.server, config, {
     services: { rooms, messages, presence, messageSchema: messageSchema(config.maxMessageLength) },
@@ -111,6 +129,8 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   return {
     config,
     metrics,
+    uploads: uploads.service,
+    sweepUploads: () => uploads.sweeper.sweepNow(),
     async start() {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
@@ -124,6 +144,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
         await sockets.close();
         await http.close();
         await scale.close();
+        await uploads.close();
         await store.close();
       })();
       return closing;

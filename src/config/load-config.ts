@@ -22,6 +22,32 @@ const list = (value: string): string[] =>
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 
+const text = (_k: string, v: string) => v;
+
+/** Attachments: storage and limits (the per-kind limits only as a whole object from the file, or these three). */
+const uploadEnv: Record<string, [keyof ConfigInput, (key: string, value: string) => unknown]> = {
+  UPLOAD_DIR: ['uploadDir', text],
+  PUBLIC_URL: ['publicUrl', (_k, v) => v.replace(/\/+$/, '')],
+  S3_BUCKET: ['s3Bucket', text],
+  S3_ENDPOINT: ['s3Endpoint', text],
+  S3_REGION: ['s3Region', text],
+  S3_ACCESS_KEY_ID: ['s3AccessKeyId', text],
+  S3_SECRET_ACCESS_KEY: ['s3SecretAccessKey', text],
+  UPLOAD_ORPHAN_TTL_MS: ['uploadOrphanTtlMs', int],
+};
+
+/** UPLOAD_MAX_IMAGE_BYTES, UPLOAD_MAX_VIDEO_BYTES, UPLOAD_MAX_AUDIO_BYTES over the file's uploadLimits. */
+function uploadLimitsFromEnv(env: Env, fromFile: unknown): Record<string, unknown> | undefined {
+  const names = { image: 'UPLOAD_MAX_IMAGE_BYTES', vdo: 'UPLOAD_MAX_VIDEO_BYTES', audio: 'UPLOAD_MAX_AUDIO_BYTES' };
+  const limits: Record<string, unknown> = {};
+  for (const [kind, name] of Object.entries(names)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') limits[kind] = int(name, value);
+  }
+  if (Object.keys(limits).length === 0) return undefined;
+  return { ...(typeof fromFile === 'object' && fromFile !== null ? fromFile : {}), ...limits };
+}
+
 /** Environment variables that override a config key, with their parsers. */
 const envOverrides: Record<string, [keyof ConfigInput, (key: string, value: string) => unknown]> = {
   PORT: ['port', int],
@@ -43,6 +69,7 @@ const envOverrides: Record<string, [keyof ConfigInput, (key: string, value: stri
   PRESENCE_TTL_SECONDS: ['presenceTtlSeconds', int],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', int],
   LOG_LEVEL: ['logLevel', (_k, v) => v],
+  ...uploadEnv,
 };
 
 function readJson(path: string): Record<string, unknown> {
@@ -77,6 +104,8 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadConfigOpti
     const value = env[name];
     if (value !== undefined && value !== '') fromEnv[key] = parse(name, value);
   }
+  const uploadLimits = uploadLimitsFromEnv(env, fromFile.uploadLimits);
+  if (uploadLimits) fromEnv.uploadLimits = uploadLimits;
   return validateConfig({ ...fromFile, ...fromEnv, ...overrides });
 }
 

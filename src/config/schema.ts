@@ -5,6 +5,36 @@ const bucket = z.object({
   durationSeconds: z.number().positive(),
 });
 
+const MiB = 1024 * 1024;
+
+/** Attachments (uploads): storage, limits, rate and cleanup. */
+const uploadConfig = {
+  /** Local folder of uploaded files (used when s3Bucket is not set). */
+  uploadDir: z.string().min(1).default('./data/uploads'),
+  /** Origin put in front of attachment URLs, e.g. https://chat.example.com; unset ⇒ the request's host. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** An S3-compatible bucket instead of the local folder (several nodes share it). */
+  s3Bucket: z.string().min(3).optional(),
+  s3Endpoint: z.url().optional(),
+  s3Region: z.string().min(1).default('us-east-1'),
+  s3AccessKeyId: z.string().min(1).optional(),
+  s3SecretAccessKey: z.string().min(1).optional(),
+  /** Largest accepted file per kind, in bytes. */
+  uploadLimits: z
+    .object({
+      image: z.number().int().positive().default(10 * MiB),
+      vdo: z.number().int().positive().default(100 * MiB),
+      audio: z.number().int().positive().default(20 * MiB),
+    })
+    .default({ image: 10 * MiB, vdo: 100 * MiB, audio: 20 * MiB }),
+  /** Uploads per user (per namespace) and window. */
+  uploadRateLimit: bucket.default({ points: 20, durationSeconds: 60 }),
+  /** An attachment no message uses is removed after this long. */
+  uploadOrphanTtlMs: z.number().int().positive().default(24 * 60 * 60 * 1000),
+  /** How often the orphan sweep runs. */
+  uploadSweepIntervalMs: z.number().int().positive().default(10 * 60 * 1000),
+};
+
 /** Every setting with its default. Files and environment variables are checked against this. */
 export const configSchema = z.object({
   port: z.number().int().min(0).max(65535).default(3300),
@@ -61,6 +91,7 @@ export const configSchema = z.object({
   writeBatchDelayMs: z.number().min(0).default(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   serveDemo: z.boolean().default(true),
+  ...uploadConfig,
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -25,6 +25,22 @@ export interface Message {
   roomToken: string;
   clientMsgId?: string;
   dt: string;
+  /** The uploaded file a media message names by `attachmentId` (its `message` is then the file's url). */
+  attachment?: Attachment;
+}
+
+export type AttachmentKind = 'image' | 'vdo' | 'audio';
+
+/** An uploaded file (POST /v1/uploads). */
+export interface Attachment {
+  id: string;
+  kind: AttachmentKind;
+  mime: string;
+  size: number;
+  url: string;
+  thumbnailUrl?: string;
+  width?: number;
+  height?: number;
 }
 
 export interface Counterpart {
@@ -87,10 +103,13 @@ export interface AcceptRoomInput {
   roomId?: string | number;
 }
 export interface MessageInput {
-  message: string;
+  /** The text, or a media URL; may be omitted when `attachmentId` names the file. */
+  message?: string;
   type?: MessageType;
   roomToken?: string;
   clientMsgId?: string;
+  /** An uploaded file of the sender's, instead of a URL in `message` (media types only). */
+  attachmentId?: string;
 }
 
 export interface ClientToServerEvents {

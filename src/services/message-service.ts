@@ -1,4 +1,5 @@
-import type { Actor, Message, MessagePayload, ReadPayload, Room, SyncPayload } from '../protocol/index.js';
+import { randomUUID } from 'node:crypto';
+import type { Actor, Attachment, Message, MessagePayload, MessageType, ReadPayload, Room, SyncPayload } from '../protocol/index.js';
 import { ParleyError } from '../protocol/index.js';
 import type { MessageRepository, ReadRepository } from '../store/chat-store.js';
 import type { Clock } from './clock.js';
@@ -21,6 +22,14 @@ export interface ReadResult {
   dt: string;
 }
 
+/** Ties uploads to media messages named by `attachmentId` (SPEC §12). */
+export interface AttachmentClaims {
+  /** Checks the rules and marks the attachment taken by `claim`, or throws. */
+  claim(actor: Actor, attachmentId: string, type: MessageType, claim: string): Promise<Attachment>;
+  bind(attachmentId: string, claim: string, messageId: string): Promise<void>;
+  release(attachmentId: string, claim: string): Promise<void>;
+}
+
 /** Messages, receipts and catch-up (SPEC §5, §9). */
 export class MessageService {
   constructor(
@@ -32,13 +41,17 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly gate: RateGate,
     private readonly syncPageSize: number,
+    private readonly attachments?: AttachmentClaims,
   ) {}
 
   async send(actor: Actor, payload: MessagePayload): Promise<SendResult> {
     let room: Room;
+    let attachment: Attachment | undefined;
+    const claim = payload.attachmentId === undefined ? undefined : `claim:${randomUUID()}`;
     try {
       room = await this.rooms.activeRoom(actor, payload.roomToken);
       await this.gate.consume(actor, 'message');
+      if (claim !== undefined) attachment = await this.claimAttachment(actor, payload, claim);
     } catch (err) {
       // A retry gets its original back even if its room, or its budget, has changed since. Looking it up
       // only here keeps a query off the common path: the insert itself refuses a repeated clientMsgId.
@@ -46,10 +59,37 @@ export class MessageService {
       if (original) return { message: original, created: false, room: undefined };
       throw err;
     }
+    if (attachment && claim) return this.sendWithAttachment(actor, payload, room, attachment, claim);
+    return this.write(actor, payload, room, undefined);
+  }
+
+  private async claimAttachment(actor: Actor, payload: MessagePayload, claim: string): Promise<Attachment> {
+    if (!this.attachments) throw new ParleyError('invalid_payload', 'Uploads are not enabled on this server.');
+    return this.attachments.claim(actor, payload.attachmentId!, payload.type, claim);
+  }
+
+  /** The claim becomes the message's once it is stored; a failed or repeated send frees the attachment. */
+  private async sendWithAttachment(actor: Actor, payload: MessagePayload, room: Room, attachment: Attachment, claim: string) {
+    const attachments = this.attachments!;
+    let result: SendResult;
+    try {
+      result = await this.write(actor, payload, room, attachment);
+    } catch (err) {
+      await attachments.release(attachment.id, claim).catch(() => {});
+      throw err;
+    }
+    // Binding is bookkeeping only (the stored message names the attachment): its failure fails nothing.
+    if (result.created) await attachments.bind(attachment.id, claim, result.message._id).catch(() => {});
+    else await attachments.release(attachment.id, claim).catch(() => {});
+    return result;
+  }
+
+  private async write(actor: Actor, payload: MessagePayload, room: Room, attachment: Attachment | undefined): Promise<SendResult> {
+    // No await between taking the id and queueing the write: id order is storage order.
     const id = this.ids.next();
     const candidate: Message = {
       _id: id,
-      message: payload.message,
+      message: attachment ? attachment.url : payload.message!,
       message_type: payload.type,
       senderId: actor.userId,
       receiverId: counterpartOf(room, actor.userId),
@@ -58,6 +98,7 @@ export class MessageService {
       dt: idTime(id),
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
+    if (attachment) candidate.attachment = attachment;
     const stored = await this.writer.write({ ...candidate, namespace: actor.namespace });
     // A concurrent send with the same clientMsgId may have won the race: then this one is the retry.
     const created = stored._id === id;

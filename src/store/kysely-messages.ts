@@ -15,6 +15,7 @@ const messageColumns = [
   'message_type',
   'client_msg_id',
   'dt',
+  'attachment',
 ] as const;
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.

@@ -60,6 +60,7 @@ export class KyselyRooms implements RoomRepository {
         'm.message_type as m_message_type',
         'm.client_msg_id as m_client_msg_id',
         'm.dt as m_dt',
+        'm.attachment as m_attachment',
       ])
       .select((eb) =>
         eb
@@ -94,6 +95,7 @@ export class KyselyRooms implements RoomRepository {
               message_type: row.m_message_type!,
               client_msg_id: row.m_client_msg_id,
               dt: row.m_dt!,
+              attachment: row.m_attachment,
             }),
     }));
   }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { ChatStore, LastSeenRepository, MessageRepository, ReadRepository, RoomRepository } from './chat-store.js';
+import type { AttachmentRepository, ChatStore, LastSeenRepository, MessageRepository, ReadRepository, RoomRepository } from './chat-store.js';
+import { KyselyAttachments } from './kysely-attachments.js';
 import { KyselyMessages } from './kysely-messages.js';
 import { KyselyLastSeen, KyselyReads } from './kysely-reads.js';
 import { KyselyRooms } from './kysely-rooms.js';
@@ -11,6 +12,7 @@ export class KyselyStore implements ChatStore {
   readonly messages: MessageRepository;
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
+  readonly attachments: AttachmentRepository;
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',
@@ -23,6 +25,7 @@ export class KyselyStore implements ChatStore {
     this.messages = messages ?? new KyselyMessages(db);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
+    this.attachments = new KyselyAttachments(db);
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Message, Room } from '../protocol/index.js';
+import type { Attachment, Message, Room } from '../protocol/index.js';
 import type { MessagesTable, RoomsTable } from './schema.js';
 
 export function toRoom(row: RoomsTable): Room {
@@ -43,6 +43,7 @@ export function toMessage(row: MessagesTable): Message {
     dt: row.dt,
   };
   if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
+  if (typeof row.attachment === 'string') message.attachment = JSON.parse(row.attachment) as Attachment;
   return message;
 }
 
@@ -58,5 +59,7 @@ export function fromMessage(namespace: string, m: Message): MessagesTable {
     message_type: m.message_type,
     client_msg_id: m.clientMsgId ?? null,
     dt: m.dt,
+    attachment_id: m.attachment?.id ?? null,
+    attachment: m.attachment ? JSON.stringify(m.attachment) : null,
   };
 }

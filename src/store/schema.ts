@@ -28,6 +28,28 @@ export interface MessagesTable {
   message_type: MessageType;
   client_msg_id: string | null;
   dt: string;
+  /** The attachment a media message names (0006), and its JSON as sent. */
+  attachment_id?: string | null;
+  attachment?: string | null;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  namespace: string;
+  owner_id: string;
+  kind: 'image' | 'vdo' | 'audio';
+  mime: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  size: number | string;
+  width: number | null;
+  height: number | null;
+  storage_key: string;
+  thumbnail_key: string | null;
+  thumbnail_size: number | null;
+  base_url: string;
+  status: 'pending' | 'ready';
+  message_id: string | null;
+  created_at: string;
 }
 
 export interface RoomReadsTable {
@@ -47,4 +69,5 @@ export interface Database {
   messages: MessagesTable;
   room_reads: RoomReadsTable;
   user_seen: UserSeenTable;
+  attachments: AttachmentsTable;
 }

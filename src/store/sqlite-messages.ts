@@ -6,7 +6,7 @@ import { KyselyMessages } from './kysely-messages.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
 
-const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt';
+const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, attachment_id, attachment';
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
@@ -34,7 +34,7 @@ export class SqliteMessages extends KyselyMessages {
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
       touchRoom: this.database.prepare(
@@ -65,6 +65,7 @@ export class SqliteMessages extends KyselyMessages {
       const { changes } = insertOne.run(
         row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
         row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt,
+        row.attachment_id ?? null, row.attachment ?? null,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
       perRoom.set(m.room_id, { latest: m, count: (perRoom.get(m.room_id)?.count ?? 0) + 1 });

@@ -11,6 +11,7 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { HistoryService } from '../../services/history-service.js';
 import { registerDemoAssets } from './demo-assets.js';
 import { registerHistoryRoute } from './history-route.js';
+import { registerUploadRoutes, type UploadRouteDeps } from './upload-route.js';
 
 export interface HttpDeps {
   history: HistoryService;
@@ -22,6 +23,8 @@ export interface HttpDeps {
   corsOrigins: readonly string[];
   historyRate: { points: number; durationSeconds: number };
   demoDir: string | undefined;
+  /** Attachments (POST/GET /v1/uploads). */
+  uploads?: UploadRouteDeps;
 }
 
 /** Fastify: history, health, metrics, OpenAPI and the demo page; Socket.IO shares its server. */
@@ -64,6 +67,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
 
   registerHistoryRoute(app, deps);
+  if (deps.uploads) await registerUploadRoutes(app, deps.uploads);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ success: true, status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

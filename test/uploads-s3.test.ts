@@ -1,0 +1,17 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startS3, s3Overrides, type LocalS3 } from './support/s3.js';
+import { describeUploads } from './support/upload-suite.js';
+
+// A real S3 endpoint (s3rver, in process, temp directory), one bucket per test.
+let s3: LocalS3;
+beforeAll(async () => {
+  s3 = await startS3();
+});
+afterAll(async () => {
+  await s3?.close();
+});
+
+describeUploads('S3 (s3rver)', async () => {
+  const bucket = await s3.bucket();
+  return { overrides: s3Overrides(s3, bucket), stored: () => s3.keys(bucket) };
+});
