@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** The core protocol suites, run a second time against PostgreSQL when TEST_DATABASE_URL is set. */
-const coreOnPostgres = ['connect', 'rooms', 'messages', 'presence', 'errors', 'history', 'restart'].map(
+const coreOnPostgres = ['connect', 'rooms', 'messages', 'presence', 'errors', 'history', 'restart', 'uploads-messages'].map(
   (name) => `test/${name}.test.ts`,
 );
 const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
