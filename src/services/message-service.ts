@@ -50,8 +50,12 @@ export class MessageService {
     const claim = payload.attachmentId === undefined ? undefined : `claim:${randomUUID()}`;
     try {
       room = await this.rooms.activeRoom(actor, payload.roomToken);
-      await this.gate.consume(actor, 'message');
+      // The attachment's rules (forbidden, not_found, invalid_payload) come before rate_limited, as room rules do.
       if (claim !== undefined) attachment = await this.claimAttachment(actor, payload, claim);
+      await this.gate.consume(actor, 'message').catch(async (err: unknown) => {
+        if (attachment && claim) await this.attachments?.release(attachment.id, claim).catch(() => {});
+        throw err;
+      });
     } catch (err) {
       // A retry gets its original back even if its room, or its budget, has changed since. Looking it up
       // only here keeps a query off the common path: the insert itself refuses a repeated clientMsgId.

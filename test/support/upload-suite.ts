@@ -138,6 +138,10 @@ export function describeUploads(name: string, storage: () => Promise<StorageUnde
       const past = await download(attachment.url, { range: `bytes=${size}-` });
       expect(past.status).toBe(416);
       expect(past.headers.get('content-range')).toBe(`bytes */${size}`);
+      const head = await fetch(attachment.url, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(size));
+      expect((await head.arrayBuffer()).byteLength).toBe(0);
       const whole = await download(attachment.url, { range: 'bytes=0-0', 'if-range': '"stale"' });
       expect(whole.status).toBe(200);
       expect(whole.headers.get('accept-ranges')).toBe('bytes');
