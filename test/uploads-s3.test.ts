@@ -1,4 +1,5 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestApp } from './support/test-app.js';
 import { startS3, s3Overrides, type LocalS3 } from './support/s3.js';
 import { describeUploads } from './support/upload-suite.js';
 
@@ -14,4 +15,14 @@ afterAll(async () => {
 describeUploads('S3 (s3rver)', async () => {
   const bucket = await s3.bucket();
   return { overrides: s3Overrides(s3, bucket), stored: () => s3.keys(bucket) };
+});
+
+it('reports the bucket in /readyz', async () => {
+  const t = await createTestApp(s3Overrides(s3, await s3.bucket()));
+  const ready = await (await fetch(`${t.url}/readyz`)).json();
+  expect(ready.checks.uploads).toBe('up');
+  const missing = await createTestApp(s3Overrides(s3, 'no-such-bucket'));
+  const res = await fetch(`${missing.url}/readyz`);
+  expect(res.status).toBe(503);
+  expect((await res.json()).checks.uploads).toBe('down');
 });

@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { isoMedia, png, wav } from './support/media.js';
+import { loadConfig } from '../src/config/load-config.js';
 import { createTestApp } from './support/test-app.js';
 import { download, form, upload } from './support/uploads.js';
 
@@ -73,5 +74,31 @@ describe('POST /v1/uploads: who, where and how often (SPEC §12)', () => {
     expect(doc.paths['/v1/uploads']?.post).toBeDefined();
     expect(doc.paths['/v1/uploads/{id}']?.get).toBeDefined();
     expect(doc.paths['/v1/uploads/{id}/thumbnail']?.get).toBeDefined();
+  });
+
+  it('reads its settings from the environment', () => {
+    const config = loadConfig({
+      env: {
+        UPLOAD_DIR: '/srv/parley/files',
+        PUBLIC_URL: 'https://chat.example.com/',
+        S3_BUCKET: 'parley-media',
+        S3_ENDPOINT: 'http://minio:9000',
+        S3_REGION: 'eu-west-3',
+        S3_ACCESS_KEY_ID: 'key',
+        S3_SECRET_ACCESS_KEY: 'secret',
+        UPLOAD_MAX_IMAGE_BYTES: '1048576',
+        UPLOAD_MAX_AUDIO_BYTES: '2097152',
+      },
+    });
+    expect(config).toMatchObject({
+      uploadDir: '/srv/parley/files',
+      publicUrl: 'https://chat.example.com',
+      s3Bucket: 'parley-media',
+      s3Endpoint: 'http://minio:9000',
+      s3Region: 'eu-west-3',
+      uploadLimits: { image: 1048576, vdo: 100 * 1024 * 1024, audio: 2097152 },
+    });
+    expect(() => loadConfig({ env: { UPLOAD_MAX_VIDEO_BYTES: 'lots' } })).toThrow(/UPLOAD_MAX_VIDEO_BYTES/);
+    expect(() => loadConfig({ env: { PUBLIC_URL: 'ftp://x' } })).toThrow(/publicUrl/);
   });
 });

@@ -31,13 +31,14 @@ export async function processImage(input: string, mime: string, output: string, 
   const base: SharpOptions = { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error', autoOrient: true };
   try {
     const meta = await sharp(input, base).metadata();
-    const animated = (meta.pages ?? 1) > 1;
+    const pages = meta.pages ?? 1;
+    const animated = pages > 1;
     const info = await encode(sharp(input, { ...base, animated })).toFile(output);
     const thumb = await sharp(input, base)
       .resize({ width: THUMBNAIL_MAX_SIDE, height: THUMBNAIL_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 75 })
       .toFile(thumbnail);
-    return { width: info.width, height: animated ? (meta.pageHeight ?? info.height) : info.height, size: info.size, thumbnailSize: thumb.size };
+    return { width: info.width, height: animated ? Math.round(info.height / pages) : info.height, size: info.size, thumbnailSize: thumb.size };
   } catch (err) {
     if (err instanceof ParleyError) throw err;
     const message = err instanceof Error ? err.message : String(err);

@@ -111,3 +111,14 @@ export function webm(track: 'video' | 'audio'): Buffer {
   const segment = Buffer.concat([Buffer.from([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), tracks, cluster]);
   return Buffer.concat([header, segment]);
 }
+
+/** An animated GIF of `frames` frames of width × height. */
+export async function animatedGif(width = 40, height = 30, frames = 3): Promise<Buffer> {
+  const frame = (r: number) => sharp({ create: { width, height, channels: 3, background: { r, g: 60, b: 90 } } }).png().toBuffer();
+  const pngs = await Promise.all(Array.from({ length: frames }, (_, i) => frame((i * 80) % 256)));
+  return sharp(pngs, { join: { animated: true } }).gif().toBuffer();
+}
+
+export function webpImage(width = 50, height = 20): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: 1, g: 2, b: 3 } } }).webp().toBuffer();
+}

@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { isoMedia, jpegWithGps, mp3, mp4Header, noisyPng, png, wav, webm } from './media.js';
+import { animatedGif, isoMedia, jpegWithGps, mp3, mp4Header, noisyPng, png, wav, webm, webpImage } from './media.js';
 import { activeRoom, createTestApp, tempDir, type TestApp } from './test-app.js';
 import { download, form, metric, streamUpload, upload } from './uploads.js';
 import { waitUntil } from './wait-until.js';
@@ -93,6 +93,16 @@ export function describeUploads(name: string, storage: () => Promise<StorageUnde
       expect(res.body.attachment).toMatchObject({ kind: 'image', mime: 'image/png', width: 64, height: 48 });
       const tm = await sharp((await download(res.body.attachment.thumbnailUrl)).bytes).metadata();
       expect([tm.width, tm.height]).toEqual([64, 48]);
+    });
+
+    it('keeps every frame of an animated GIF, and takes WebP', async () => {
+      const { t } = await app();
+      const gif = (await upload(t, await animatedGif(40, 30, 3))).body.attachment;
+      expect(gif).toMatchObject({ kind: 'image', mime: 'image/gif', width: 40, height: 30 });
+      const stored = await sharp((await download(gif.url)).bytes, { animated: true }).metadata();
+      expect(stored.pages).toBe(3);
+      const webp = (await upload(t, await webpImage(50, 20))).body.attachment;
+      expect(webp).toMatchObject({ kind: 'image', mime: 'image/webp', width: 50, height: 20 });
     });
 
     it('decides audio and video from the bytes, whatever the declared type or name', async () => {
