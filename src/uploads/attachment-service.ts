@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -10,7 +11,7 @@ import type { Clock } from '../services/clock.js';
 import type { AttachmentRecord, AttachmentRepository } from '../store/chat-store.js';
 import { ByteLimit, readHead, withHead } from './byte-streams.js';
 import { processImage } from './image-processor.js';
-import { SNIFF_BYTES, sniff } from './sniff.js';
+import { SNIFF_BYTES, sniff, type Sniffed } from './sniff.js';
 import type { BlobStorage, ByteRange } from './storage.js';
 import type { UploadMetrics } from './upload-metrics.js';
 
@@ -101,11 +102,25 @@ export class AttachmentService {
     if (!sniffed) {
       throw new ParleyError('unsupported_type', 'Only JPEG, PNG, WebP and GIF images, MP4, WebM and QuickTime videos, and MP3, Ogg, WAV, M4A/AAC and WebM audio are accepted.');
     }
-    const limit = this.options.limits[sniffed.kind];
-    const limiter = new ByteLimit(limit, KIND_LABEL[sniffed.kind]);
+    const limiter = new ByteLimit(this.options.limits[sniffed.kind], KIND_LABEL[sniffed.kind]);
     const body = pipeline(withHead(head, source, ended), limiter, () => {});
+    const record = this.newRecord(uploader, sniffed, baseUrl);
+    try {
+      // The pending row first: should the process die mid-upload, the sweep finds what to remove.
+      await this.repo.insert(record);
+      const ready = record.kind === 'image' ? await this.storeImage(record, body) : await this.storeStream(record, body, limiter);
+      await this.repo.markReady(record.id, ready);
+      return toAttachment({ ...record, ...ready, status: 'ready' });
+    } catch (err) {
+      body.destroy();
+      await this.discard(record);
+      throw err;
+    }
+  }
+
+  private newRecord(uploader: Uploader, sniffed: Sniffed, baseUrl: string): AttachmentRecord {
     const id = newAttachmentId();
-    const record: AttachmentRecord = {
+    return {
       id,
       namespace: uploader.namespace,
       ownerId: uploader.userId,
@@ -122,17 +137,6 @@ export class AttachmentService {
       messageId: null,
       createdAt: new Date(this.clock.now()).toISOString(),
     };
-    // The pending row first: should the process die mid-upload, the sweep finds what to remove.
-    await this.repo.insert(record);
-    try {
-      const ready = sniffed.kind === 'image' ? await this.storeImage(record, body) : await this.storeStream(record, body, limiter);
-      await this.repo.markReady(id, ready);
-      return toAttachment({ ...record, ...ready, status: 'ready' });
-    } catch (err) {
-      body.destroy();
-      await this.discard(record);
-      throw err;
-    }
   }
 
   private async storeStream(record: AttachmentRecord, body: Readable, limiter: ByteLimit) {
@@ -146,7 +150,7 @@ export class AttachmentService {
     const cleaned = this.options.stagingPath('.out');
     const thumb = this.options.stagingPath('.thumb');
     try {
-      await new Promise<void>((resolve, reject) => pipeline(body, createWriteStream(received, { flags: 'wx' }), (err) => (err ? reject(err) : resolve())));
+      await pipelineAsync(body, createWriteStream(received, { flags: 'wx' }));
       const image = await processImage(received, record.mime, cleaned, thumb);
       const thumbnailKey = thumbnailKeyOf(record.id);
       await this.storage.putFile(record.storageKey, cleaned, record.mime);
