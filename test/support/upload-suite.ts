@@ -176,6 +176,13 @@ export function describeUploads(name: string, storage: () => Promise<StorageUnde
       const image = await upload(t, big);
       expect(image.status).toBe(413);
       expect(image.body.error.code).toBe('too_large');
+      const multipart = await upload(t, form(big, 'image/png', 'big.png'));
+      expect(multipart.status).toBe(413);
+      expect(multipart.body.error.code).toBe('too_large');
+      // The limit is the kind's: a 1 MiB voice message is over the image limit and well within audio's.
+      const voice = await upload(t, wav(70));
+      expect(voice.status).toBe(201);
+      await t.app.uploads.removeForUser('customer', 'c1');
       // A "video" of 256 MiB sent as a stream: the answer comes after about 1 MiB, the rest is never sent.
       const total = 256 * MiB;
       const video = await streamUpload(t, mp4Header(total), total);
