@@ -136,18 +136,18 @@ async function fileStream(req: FastifyRequest): Promise<Readable> {
 }
 
 function registerGet(scope: FastifyInstance, deps: UploadRouteDeps, variant: Variant): void {
-  scope.get<{ Params: { id: string } }>(
-    variant === 'file' ? '/v1/uploads/:id' : '/v1/uploads/:id/thumbnail',
-    {
-      schema: {
-        summary: variant === 'file' ? 'An uploaded file (byte ranges supported)' : "An image upload's WebP thumbnail (≤ 320 px)",
-        description: 'Knowing the URL is the permission. Range: bytes=… ⇒ 206 with Content-Range. Unknown id ⇒ 404.',
-        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
-        response: { 404: errorBody },
-      },
+  // HEAD is handled here: fastify's own HEAD route would read the whole file and discard it.
+  scope.route<{ Params: { id: string } }>({
+    method: ['GET', 'HEAD'],
+    url: variant === 'file' ? '/v1/uploads/:id' : '/v1/uploads/:id/thumbnail',
+    schema: {
+      summary: variant === 'file' ? 'An uploaded file (byte ranges supported)' : "An image upload's WebP thumbnail (≤ 320 px)",
+      description: 'Knowing the URL is the permission. Range: bytes=… ⇒ 206 with Content-Range. Unknown id ⇒ 404.',
+      params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+      response: { 404: errorBody },
     },
-    async (req, reply) => serve(req, reply, deps, variant),
-  );
+    handler: async (req, reply) => serve(req, reply, deps, variant),
+  });
 }
 
 async function serve(req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, deps: UploadRouteDeps, variant: Variant) {
@@ -168,14 +168,16 @@ async function serve(req: FastifyRequest<{ Params: { id: string } }>, reply: Fas
   if (range === 'unsatisfiable') {
     return reply.status(416).headers({ ...common, 'content-range': `bytes */${served.size}` }).send();
   }
-  const stream = await deps.uploads.read(served, variant, range);
-  if (!stream) throw new ParleyError('not_found', 'No such upload.');
+  // Opened before any header is set: a file gone from storage is a plain JSON 404.
+  const stream = req.method === 'HEAD' ? undefined : await deps.uploads.read(served, variant, range);
+  if (req.method !== 'HEAD' && !stream) throw new ParleyError('not_found', 'No such upload.');
   reply.headers({ ...common, 'content-type': served.mime });
-  if (!range) return reply.header('content-length', served.size).send(stream);
-  return reply
-    .status(206)
-    .headers({ 'content-range': `bytes ${range.start}-${range.end}/${served.size}`, 'content-length': range.end - range.start + 1 })
-    .send(stream);
+  if (range) {
+    reply.status(206).headers({ 'content-range': `bytes ${range.start}-${range.end}/${served.size}`, 'content-length': range.end - range.start + 1 });
+  } else {
+    reply.header('content-length', served.size);
+  }
+  return reply.send(stream);
 }
 
 function ifNoneMatch(header: string | undefined, etag: string): boolean {
