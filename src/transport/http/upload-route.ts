@@ -75,6 +75,8 @@ function registerPost(scope: FastifyInstance, deps: UploadRouteDeps): void {
           properties: { namespace: { type: 'string' }, userId: { type: 'string', description: 'trusted mode only' } },
           required: ['namespace'],
         },
+        consumes: ['application/octet-stream', 'multipart/form-data'],
+        body: { type: 'string', format: 'binary', description: 'The file; or multipart/form-data with the file as field "file".' },
         security: deps.authenticator.mode === 'jwt' ? [{ bearer: [] }] : [],
         response: {
           201: {
