@@ -198,12 +198,16 @@ export function describeUploads(name: string, storage: () => Promise<StorageUnde
     it('leaves no file and no row when the client goes away mid-upload', async () => {
       const { t, under, staging } = await app();
       const total = 64 * MiB;
-      const sent = streamUpload(t, mp4Header(total), total, {
-        abortAfter: 8 * MiB,
-        whenSent: () => waitUntil('the server to receive the upload', async () => (await metric(t, 'parley_uploads_in_progress')) === 1, 5000),
-      });
-      await sent;
-      await waitUntil('the aborted upload to be cleaned up', async () => (await metric(t, 'parley_uploads_in_progress')) === 0, 10_000);
+      // A video (streamed to storage) and an image (staged for cleaning), each cut off by the client.
+      const jpegHead = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]);
+      for (const [head, abortAfter] of [[mp4Header(total), 8 * MiB], [jpegHead, 4 * MiB]] as const) {
+        await streamUpload(t, head, total, {
+          abortAfter,
+          whenSent: () => waitUntil('the server to receive the upload', async () => (await metric(t, 'parley_uploads_in_progress')) === 1, 5000),
+        });
+        await waitUntil('the aborted upload to be cleaned up', async () => (await metric(t, 'parley_uploads_in_progress')) === 0, 10_000);
+      }
+      expect(await metric(t, 'parley_uploads_total{result="created"}')).toBe(0);
       expect(await under.stored()).toEqual([]);
       expect(staging()).toEqual([]);
       expect(rowCount(t)).toBe(0);
