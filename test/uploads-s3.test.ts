@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { png } from './support/media.js';
 import { createTestApp } from './support/test-app.js';
+import { download, upload } from './support/uploads.js';
 import { startS3, s3Overrides, type LocalS3 } from './support/s3.js';
 import { describeUploads } from './support/upload-suite.js';
 
@@ -25,4 +27,17 @@ it('reports the bucket in /readyz', async () => {
   const res = await fetch(`${missing.url}/readyz`);
   expect(res.status).toBe(503);
   expect((await res.json()).checks.uploads).toBe('down');
+});
+
+it('lets two nodes share the bucket: uploaded on one, served and removed through the other', async () => {
+  const bucket = await s3.bucket();
+  const a = await createTestApp(s3Overrides(s3, bucket));
+  const b = await createTestApp(s3Overrides(s3, bucket), { dbPath: a.dbPath });
+  const { attachment } = (await upload(a, await png(30, 20))).body;
+  const viaB = await download(attachment.url.replace(a.url, b.url));
+  expect(viaB.status).toBe(200);
+  expect(viaB.bytes.length).toBe(attachment.size);
+  expect(await b.app.uploads.removeForUser('customer', 'c1')).toBe(1);
+  expect((await download(attachment.url)).status).toBe(404);
+  expect(await s3.keys(bucket)).toEqual([]);
 });
