@@ -1,7 +1,24 @@
 import { defineConfig } from 'vitest/config';
 
 /** The core protocol suites, run a second time against PostgreSQL when TEST_DATABASE_URL is set. */
-const coreOnPostgres = ['connect', 'rooms', 'messages', 'presence', 'errors', 'history', 'restart', 'uploads-messages'].map(
+const coreOnPostgres = [
+  'connect',
+  'rooms',
+  'messages',
+  'presence',
+  'errors',
+  'history',
+  'restart',
+  'hardening-rooms',
+  'fuzz',
+  'sync',
+  'sync-cluster',
+  'presence-cluster',
+  'client-catch-up',
+  'webhooks',
+  'platform',
+  'uploads-messages',
+].map(
   (name) => `test/${name}.test.ts`,
 );
 const postgresUrl = process.env.TEST_DATABASE_URL?.trim();
@@ -23,7 +40,8 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default'],
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      // The bench smoke runs on its own (`npm run test:bench-smoke`, after `npm test` in CI): it needs the CPU.
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/bench-smoke.test.ts'] } },
       ...(postgresUrl
         ? [{ extends: true as const, test: { name: 'postgres', include: coreOnPostgres, env: { PARLEY_TEST_DATABASE: 'postgres' } } }]
         : []),

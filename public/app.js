@@ -1,11 +1,10 @@
-// The demo client: plain ES modules on top of the Parley SDK (served from src/client at /sdk/).
+// The demo client: plain ES modules on top of the Parley SDK (its browser bundle, served at /sdk/client/index.js).
 import { createParleyClient } from '/sdk/client/index.js';
 import { bindAttach } from './attach.js';
 import { ChatView } from './chat.js';
 import { $, jwtSubject, toast } from './dom.js';
 import { RoomList } from './rooms.js';
 
-const SYNC_PAGES = 10;
 let session;
 
 function prefill() {
@@ -36,7 +35,7 @@ function connect(event) {
 function startSession(client, me, namespace) {
   const rooms = new RoomList({ me, onOpen: (token) => chat.open(token), onAccept: (token) => accept(token) });
   const chat = new ChatView({ client, me, rooms, onAccept: (token) => accept(token) });
-  const current = { client, me, rooms, chat, connectedBefore: false };
+  const current = { client, me, rooms, chat };
   bindAttach({ client, chat });
   const accept = (roomToken) =>
     client.acceptRoom({ roomToken }).then(({ room }) => {
@@ -45,6 +44,10 @@ function startSession(client, me, namespace) {
     }, (err) => toast(err.message));
 
   $('#app').hidden = false;
+  $('#app').dataset.view = 'rooms';
+  // Signed in: the sign-in bar folds away (Switch user brings it back) and the conversation gets the screen.
+  document.body.dataset.session = 'on';
+  $('#switch-user').hidden = false;
   $('#me').textContent = `${me} · ${namespace}`;
   $('#chat').dataset.state = 'empty';
   rooms.render();
@@ -80,29 +83,13 @@ function presence({ rooms, chat }, userId, online) {
 function onConnection(current, state) {
   if (current !== session) return;
   if (state.status === 'connected') {
+    // Messages missed while disconnected arrive through client.on('message'): the SDK syncs after a reconnect.
     setStatus('online', 'connected');
-    if (current.connectedBefore && !state.recovered) void catchUp(current);
-    current.connectedBefore = true;
   } else if (state.status === 'disconnected') {
     setStatus('connecting', 'reconnecting…');
   } else {
     setStatus('offline', 'refused');
     toast(`Connection refused (${state.code}): ${state.message}`);
-  }
-}
-
-/** After a reconnect the server did not recover, fetch what was missed with `sync`. */
-async function catchUp({ client, rooms, chat }) {
-  let since = rooms.newestMessageId();
-  if (!since) return;
-  for (let page = 0; page < SYNC_PAGES; page++) {
-    const { messages, hasMore } = await client.sync({ since }).catch(() => ({ messages: [], hasMore: false }));
-    for (const message of messages) {
-      rooms.onMessage(message);
-      chat.onMessage(message);
-    }
-    if (!hasMore || messages.length === 0) return;
-    since = messages.at(-1)._id;
   }
 }
 
@@ -123,4 +110,5 @@ function newRoom(event) {
 
 prefill();
 $('#login').addEventListener('submit', connect);
+$('#switch-user').addEventListener('click', () => (document.body.dataset.session = 'switching'));
 $('#new-room').addEventListener('submit', newRoom);

@@ -36,12 +36,14 @@ export class ChatView {
     };
     $('#composer [name=message]').oninput = () => this.sendTyping();
     $('#pending-accept').onclick = () => this.token && this.onAccept(this.token);
+    $('#chat-back').onclick = () => ($('#app').dataset.view = 'rooms');
   }
 
   async open(roomToken) {
     const room = this.rooms.get(roomToken);
     if (!room) return;
     this.token = roomToken;
+    $('#app').dataset.view = 'chat'; // on a phone the conversation takes the screen
     this.ids = [];
     this.hasOlder = false;
     this.lastMarked = '';
@@ -201,10 +203,25 @@ export class ChatView {
     const draft = { ...payload, message_type: type, senderId: this.me, _id: '' };
     $('#messages').append(this.bubble(draft, true));
     this.scrollToBottom();
+    this.deliver(payload);
+  }
+
+  /** Sends (or resends, with the same clientMsgId: stored once) the message of a pending bubble. */
+  deliver(payload) {
+    const pending = () => document.querySelector(`li.pending[data-client-id="${CSS.escape(payload.clientMsgId)}"]`);
+    const meta = pending()?.querySelector('.msg-meta');
+    pending()?.classList.remove('failed');
+    meta?.replaceChildren(el('time', {}, 'sending…'), el('span', { class: 'tick', 'aria-label': 'sending' }, '○'));
     this.client.send(payload).then(
       ({ message }) => this.onMessage(message),
       (err) => {
-        document.querySelector(`li.pending[data-client-id="${CSS.escape(payload.clientMsgId)}"]`)?.classList.add('failed');
+        const li = pending();
+        if (!li) return;
+        li.classList.add('failed');
+        li.querySelector('.msg-meta').replaceChildren(
+          el('span', { class: 'failed-label' }, 'failed'),
+          el('button', { type: 'button', class: 'retry', onclick: () => this.deliver(payload) }, 'Retry'),
+        );
         toast(`Not sent: ${err.message}`);
       },
     );

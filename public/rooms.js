@@ -71,16 +71,6 @@ export class RoomList {
     this.render();
   }
 
-  /** The newest message id we know of, for sync after a reconnect. */
-  newestMessageId() {
-    let newest;
-    for (const room of this.rooms.values()) {
-      const id = room.lastMessage?._id;
-      if (id && (!newest || id > newest)) newest = id;
-    }
-    return newest;
-  }
-
   sorted() {
     return [...this.rooms.values()].sort((a, b) => activity(b).localeCompare(activity(a)) || b._id.localeCompare(a._id));
   }
@@ -107,7 +97,7 @@ export class RoomList {
         el(
           'span',
           { class: 'room-text' },
-          el('span', { class: 'room-name' }, other, el('span', { class: 'room-token' }, `#${room.roomToken}`)),
+          el('span', { class: 'room-name' }, el('span', { class: 'room-who' }, other), el('span', { class: 'room-token' }, `#${room.roomToken}`)),
           el('span', { class: 'room-preview' }, pending ? (canAccept ? 'Wants to chat with you' : `Waiting for ${other} to accept`) : preview(room.lastMessage)),
         ),
         el(

@@ -17,6 +17,15 @@ import { MessageWriter } from './services/message-writer.js';
 import { PresenceService } from './services/presence-service.js';
 import { RoomService } from './services/room-service.js';
 import { openStore } from './store/open-store.js';
+import { Outbox } from './webhooks/outbox.js';
+import { ApiKeys } from './platform/api-keys.js';
+import type { PlatformContext } from './platform/platform-context.js';
+import { PlatformMessages } from './platform/platform-messages.js';
+import { PlatformRooms } from './platform/platform-rooms.js';
+import { PlatformUsers, type AttachmentEraser } from './platform/platform-users.js';
+import type { PlatformDeps } from './transport/http/platform/index.js';
+import { shareRoomChanges } from './transport/socket/room-invalidation.js';
+import { createWebhooks } from './webhooks/create-webhooks.js';
 import { buildHttpServer } from './transport/http/http-server.js';
 import { SocketServer } from './transport/socket/socket-server.js';
 import type { AttachmentService } from './uploads/attachment-service.js';
@@ -31,11 +40,14 @@ export interface AppOptions {
   env?: Record<string, string | undefined>;
   clock?: Clock;
   logger?: Logger;
+  /** Removes a user's attachment files on erasure (the uploads feature provides it). */
+  attachments?: AttachmentEraser;
 }
 
 export interface ParleyApp {
   readonly config: Config;
   readonly metrics: Metrics;
+  readonly log: Logger;
   /** Attachments: removeForMessages / removeForUser for deletion and erasure; sweeps. */
   readonly uploads: AttachmentService;
   /** Runs the orphan-attachment sweep now (it also runs every uploadSweepIntervalMs). */
@@ -54,6 +66,7 @@ function createAuthenticator(config: Config, clock: Clock): Authenticator {
     ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
     clockToleranceSeconds: config.jwtClockToleranceSeconds,
+    requireExp: config.jwtRequireExp,
     clock,
   });
 }
@@ -67,14 +80,27 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     log.warn('AUTH_MODE=trusted: any client can claim any user id. Use AUTH_MODE=jwt on a public network.');
   }
 
-  const store = await openStore({ databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  const ids = createIdGenerator(clock);
+  let nudgeWebhooks = () => {};
+  const outbox = new Outbox({
+    urls: config.webhookUrls,
+    unreadDelayMs: config.unreadNotifyDelayMs,
+    ids,
+    clock,
+    onRecorded: () => nudgeWebhooks(),
+  });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
+    log: log.child({ module: 'store' }),
+    hooks: outbox,
+  });
   const scale = await createScaleOut(config, randomUUID(), log).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
   const metrics = new Metrics();
-  const ids = createIdGenerator(clock);
-  const gate = new TokenBucketGate(config.rateLimits);
+  const gate = new TokenBucketGate(config.rateLimits, scale.budgets);
   const writer = new MessageWriter(store.messages, {
     batchSize: config.writeBatchSize,
     delayMs: config.writeBatchDelayMs,
@@ -88,12 +114,40 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     await store.close();
     throw err;
   });
-  const rooms = new RoomService(store.rooms, ids, clock, gate, { maxRoomsPerUser: config.maxRoomsPerUser });
+  const rooms = new RoomService(store.rooms, ids, clock, gate, {
+    maxRoomsPerUser: config.maxRoomsPerUser,
+    maxPendingPerUser: config.maxPendingPerUser,
+  });
   const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, uploads.service);
   const presence = new PresenceService(scale.presence, rooms, store.lastSeen, clock);
-  const history = new HistoryService(store.rooms, store.messages, config.namespaces);
   const authenticator = createAuthenticator(config, clock);
+  const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });
+  nudgeWebhooks = () => webhooks.nudge();
+  let sockets: SocketServer | undefined;
+  let roomChanged = (namespace: string, roomToken: string) => rooms.forget(namespace, roomToken);
+  const platformContext: PlatformContext = {
+    store,
+    clock,
+    namespaces: config.namespaces,
+    notifier: (namespace) => sockets?.notifier(namespace),
+    roomChanged: (namespace, roomToken) => roomChanged(namespace, roomToken),
+  };
+  const users = new PlatformUsers(platformContext, options.attachments ?? {
+    eraseUser: (namespace, userId) => uploads.service.removeForUser(namespace, userId),
+  });
+  const admit = (namespace: string, userId: string) => users.assertNotBanned(namespace, userId);
+  const history = new HistoryService(store.rooms, store.messages, config.namespaces, admit);
+  const memberSchema = messageSchema(config.maxMessageLength);
+  const platform: PlatformDeps = {
+    keys: new ApiKeys(config.apiKeys),
+    rooms: new PlatformRooms(platformContext, ids, presence),
+    messages: new PlatformMessages(platformContext, ids, writer, messages, memberSchema, config.maxMessageLength),
+    users,
+    webhooks,
+    store,
+  };
 
+  let draining = false;
   const http = await buildHttpServer({
     history,
     authenticator,
@@ -103,6 +157,10 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     corsOrigins: config.corsOrigins,
     historyRate: config.rateLimits.history,
     demoDir: config.serveDemo ? resolve(here, '../public') : undefined,
+    serveDocs: config.serveDocs,
+    metricsAccess: { public: config.metricsPublic, token: config.metricsToken },
+    draining: () => draining,
+    platform,
     uploads: {
       uploads: uploads.service,
       authenticator,
@@ -111,17 +169,20 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       maxFileBytes: Math.max(...Object.values(config.uploadLimits)),
     },
   });
-  const sockets = new SocketServer(http.server, config, {
-    services: { rooms, messages, presence, messageSchema: messageSchema(config.maxMessageLength) },
+  const socketServer = new SocketServer(http.server, config, {
+    services: { rooms, messages, presence, messageSchema: memberSchema },
     authenticator,
     metrics,
     log: log.child({ module: 'socket' }),
+    admit,
   });
-  scale.attach(sockets.io);
+  sockets = socketServer;
+  scale.attach(socketServer.io);
+  roomChanged = shareRoomChanges(socketServer.io, config.namespaces, (ns, token) => rooms.forget(ns, token), config.redisUrl !== undefined);
   scale.presence.onExpired((namespace, userId) => {
     void presence
       .wentOffline(namespace, userId)
-      .then((change) => sockets.notifier(namespace)?.presence(userId, 'offline', change.counterparts))
+      .then((change) => socketServer.notifier(namespace)?.presence(userId, 'offline', change.counterparts))
       .catch((err: unknown) => log.error({ err }, 'announcing an expired user failed'));
   });
 
@@ -129,19 +190,23 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   return {
     config,
     metrics,
+    log,
     uploads: uploads.service,
     sweepUploads: () => uploads.sweeper.sweepNow(),
     async start() {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
+      webhooks.start();
       return { port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` };
     },
     close() {
       closing ??= (async () => {
-        await sockets.drain(config.shutdownTimeoutMs);
+        draining = true;
+        await socketServer.drain(config.shutdownTimeoutMs);
         await writer.drain();
-        await sockets.close();
+        await webhooks.close();
+        await socketServer.close();
         await http.close();
         await scale.close();
         await uploads.close();

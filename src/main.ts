@@ -1,23 +1,33 @@
+import pino, { type Logger } from 'pino';
 import { createApp } from './app.js';
 import { ConfigError } from './config/load-config.js';
 
+// Lifecycle lines (listening, shutting down, failing to start) are printed whatever LOG_LEVEL says:
+// scripts and supervisors wait for them. Same format as every other line: pino JSON.
+const ALWAYS = { level: 'info' } as const;
+const bootstrap = pino({ name: 'parley', ...ALWAYS }).child({ module: 'main' });
+
 async function main(): Promise<void> {
   const app = await createApp();
+  const log: Logger = app.log.child({ module: 'main' }, ALWAYS);
   const { port } = await app.start();
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`parley: ${signal} received, shutting down`);
+    log.info({ signal }, `parley: ${signal} received, shutting down`);
     const force = setTimeout(() => {
-      console.error('parley: shutdown timed out, exiting');
+      log.error('parley: shutdown timed out, exiting');
       process.exit(1);
     }, app.config.shutdownTimeoutMs + 5000);
     force.unref();
     app.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('parley: shut down');
+        process.exit(0);
+      },
       (err: unknown) => {
-        console.error('parley: shutdown failed', err);
+        log.error({ err }, 'parley: shutdown failed');
         process.exit(1);
       },
     );
@@ -25,15 +35,16 @@ async function main(): Promise<void> {
   // Before the line below: a supervisor may signal the moment it sees it.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // Plain line on purpose: scripts and supervisors wait for it whatever the log level.
-  console.log(`parley listening on ${app.config.host}:${port} (storage ${app.config.databaseUrl.split(':')[0]}, auth ${app.config.authMode})`);
+  const { host, databaseUrl, authMode } = app.config;
+  log.info(
+    { host, port, storage: databaseUrl.split(':')[0], authMode },
+    `parley listening on ${host}:${port} (storage ${databaseUrl.split(':')[0]}, auth ${authMode})`,
+  );
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-  } else {
-    console.error('parley: failed to start:', err instanceof Error ? err.message : err);
-  }
+  if (err instanceof ConfigError) bootstrap.fatal(err.message);
+  else bootstrap.fatal({ err }, `parley: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  // pino writes to stdout synchronously by default, so nothing is lost by exiting now.
   process.exit(1);
 });

@@ -14,8 +14,11 @@ const secretKey = new TextEncoder().encode(SECRET);
 const now = () => Math.floor(Date.now() / 1000);
 
 type Alg = 'HS256' | 'RS256' | 'ES256';
+/** Signs the claims; `exp` is one minute ahead unless the claims set it (`exp: undefined` leaves it out). */
 function sign(claims: JWTPayload, key: CryptoKey | Uint8Array = secretKey, alg: Alg = 'HS256', kid?: string): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setIssuedAt().sign(key);
+  const withExp = 'exp' in claims ? claims : { ...claims, exp: now() + 60 };
+  if (withExp.exp === undefined) delete withExp.exp;
+  return new SignJWT(withExp).setProtectedHeader({ alg, ...(kid ? { kid } : {}) }).setIssuedAt().sign(key);
 }
 
 async function keyPair(alg: 'RS256' | 'ES256') {

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from './support/test-app.js';
 const SECRET = 'authorization-test-secret-0123456789';
 
 function token(sub: string): Promise<string> {
-  return new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+  return new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode(SECRET));
 }
 
 async function as(t: TestApp, userId: string): Promise<TestClient> {
@@ -101,7 +101,7 @@ describe('a stranger (valid token, not a member)', () => {
     const denied = await read('eve');
     expect(denied.status).toBe(403);
     expect(await denied.json()).toMatchObject({ success: false, error: { code: 'forbidden' } });
-    const cursor = await fetch(`${t.url}/v1/chat/?roomToken=ab&namespace=customer&before=zzzzzzzz`, {
+    const cursor = await fetch(`${t.url}/v1/chat/?roomToken=ab&namespace=customer&before=7ZZZZZZZZZZZZZZZZZZZZZZZZZ`, {
       headers: { authorization: `Bearer ${await token('eve')}` },
     });
     expect(cursor.status).toBe(403);

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT_MS, ensureBuilt } from './support/build.js';
 import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,10 +19,15 @@ if (!hasChromium) {
 
 let browser: Browser;
 
+type Viewport = { width: number; height: number };
+const desktop: Viewport = { width: 1280, height: 800 };
+const phone: Viewport = { width: 390, height: 844 };
+
 /** A fresh browser context (its own storage) with the demo page signed in as `userId`. */
-async function signIn(t: TestApp, userId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+async function signIn(t: TestApp, userId: string, viewport = desktop, prepare?: (page: Page) => Promise<void>): Promise<Page> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  await prepare?.(page);
   page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
   await page.goto(t.url);
   await page.fill('#login [name=userId]', userId);
@@ -53,6 +59,36 @@ async function watchTyping(page: Page, text: string): Promise<() => Promise<void
   return () => page.evaluate(() => (window as { typingSeen?: Promise<void> }).typingSeen);
 }
 
+/**
+ * A fault on the wire: the first `message` event whose text is `text` gets an error ack from a proxy in front of
+ * the server (the frame never reaches it); everything else passes through.
+ */
+function failFirstSend(text: string) {
+  return (page: Page) =>
+    page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      let failed = false;
+      ws.onMessage((frame) => {
+        const call = typeof frame === 'string' ? /^42(\/[^,]*,)?(\d+)(\[.*)$/s.exec(frame) : null;
+        const args = call ? (JSON.parse(call[3]!) as [string, { message?: string }]) : undefined;
+        if (!failed && call && args?.[0] === 'message' && args[1]?.message === text) {
+          failed = true;
+          const error = { code: 'internal', message: 'Injected fault: the message was not stored.' };
+          return ws.send(`43${call[1] ?? ''}${call[2]}${JSON.stringify([{ success: false, error }])}`);
+        }
+        server.send(frame);
+      });
+    });
+}
+
+/** The element shows its whole text on one line: not wrapped, not cut. */
+function shownWhole(page: Page, selector: string): Promise<boolean> {
+  return page.$eval(selector, (node) => {
+    const lineHeight = parseFloat(getComputedStyle(node).lineHeight) || node.getBoundingClientRect().height;
+    return node.scrollWidth <= node.clientWidth && node.getBoundingClientRect().height < lineHeight * 1.5;
+  });
+}
+
 async function send(page: Page, text: string, type: 'text' | 'image' = 'text'): Promise<void> {
   await page.selectOption('#composer [name=type]', type);
   await page.fill('#composer [name=message]', text);
@@ -60,6 +96,7 @@ async function send(page: Page, text: string, type: 'text' | 'image' = 'text'): 
 }
 
 describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
+  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS); // the page loads the SDK's prebuilt browser bundle
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -80,6 +117,9 @@ describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
 
     const customer = await signIn(t, 'c1');
     const vendor = await signIn(t, 'v1');
+    // Signed in: the sign-in bar has folded away.
+    expect(await customer.isVisible('#login')).toBe(false);
+    expect(await customer.isVisible('#switch-user')).toBe(true);
     await customer.waitForSelector(`${room('order-977')} .badge >> text=2`);
     await customer.waitForSelector(`${room('order-977')} .dot.online`);
 
@@ -163,5 +203,52 @@ describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
     expect(await customer.textContent(`${lastMessage} .text`)).toBe(hostile);
     expect(await customer.$$(`${lastMessage} .bubble b, ${lastMessage} .bubble img`)).toHaveLength(0);
     expect(await customer.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
+  });
+
+  it('on a 390 px phone and at 1280 px: sign-in folds, the conversation gets the screen, names stay whole, a failed send says failed and retries', { timeout: 60_000 }, async () => {
+    const t = await createTestApp();
+    const [c, v] = await Promise.all([t.connect('customer-alexandra'), t.connect('vendor-woodworks')]);
+    await activeRoom(c, v, 'customer-alexandra', 'vendor-woodworks', 'order-1042-walnut-bowl');
+    c.close();
+    const conversation = room('order-1042-walnut-bowl');
+
+    const page = await signIn(t, 'customer-alexandra', phone, failFirstSend('Is it still available?'));
+    expect(await page.isVisible('#login')).toBe(false);
+    // The room list has the screen first; the name is whole (not wrapped at its hyphen, not cut).
+    await page.waitForSelector(conversation);
+    expect(await page.isVisible('#chat')).toBe(false);
+    expect(await shownWhole(page, `${conversation} .room-who`)).toBe(true);
+    expect(await page.textContent(`${conversation} .room-who`)).toBe('vendor-woodworks');
+
+    await page.click(`${conversation} .room-main`);
+    await page.waitForSelector('#chat[data-state="active"]');
+    expect(await page.isVisible('.sidebar')).toBe(false);
+    const chat = (await page.locator('#chat').boundingBox())!;
+    expect(chat.width).toBe(phone.width);
+    expect(chat.height).toBeGreaterThan(phone.height * 0.8);
+    expect(await shownWhole(page, '#chat-title')).toBe(true);
+
+    // The first attempt fails on the wire: the bubble says so and offers a retry, which stores it once.
+    await send(page, 'Is it still available?');
+    await page.waitForSelector('#messages li.failed .failed-label >> text=failed');
+    await page.click('#messages li.failed button.retry');
+    await page.waitForSelector(`${lastMessage}.mine .text >> text=Is it still available?`);
+    expect(await page.$$('#messages li.failed')).toHaveLength(0);
+    await v.waitFor('message', (m) => m.message === 'Is it still available?');
+    const history = await (await fetch(`${t.url}/v1/chat/?roomToken=order-1042-walnut-bowl&namespace=customer`)).json();
+    expect(history.data.messages.map((m: { message: string }) => m.message)).toEqual(['Is it still available?']);
+
+    await page.click('#chat-back');
+    await page.waitForSelector(conversation);
+    expect(await page.isVisible('#chat')).toBe(false);
+
+    // At 1280 px both panes stay side by side, with no back button, and the names are whole too.
+    const wide = await signIn(t, 'vendor-woodworks', desktop);
+    await wide.click(`${conversation} .room-main`);
+    await wide.waitForSelector(`${lastMessage} .text >> text=Is it still available?`);
+    expect(await wide.isVisible('.sidebar')).toBe(true);
+    expect(await wide.isVisible('#chat-back')).toBe(false);
+    expect(await shownWhole(wide, `${conversation} .room-who`)).toBe(true);
+    expect(await shownWhole(wide, '#chat-title')).toBe(true);
   });
 });

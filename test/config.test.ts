@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/load-config.js';
 import { tempDir } from './support/test-app.js';
 
+const SECRET = 'config-test-secret-0123456789-abcdef';
+
 describe('config (SPEC §1)', () => {
   it('has the documented defaults for the local env', () => {
     const config = loadConfig({ env: {} });
@@ -23,16 +25,16 @@ describe('config (SPEC §1)', () => {
 
   it('lets environment variables override the file', () => {
     const config = loadConfig({
-      env: { PORT: '4000', HOST: '127.0.0.1', DATABASE_URL: 'sqlite::memory:', NAMESPACES: 'a, b', AUTH_MODE: 'jwt', JWT_SECRET: 's' },
+      env: { PORT: '4000', HOST: '127.0.0.1', DATABASE_URL: 'sqlite::memory:', NAMESPACES: 'a, b', AUTH_MODE: 'jwt', JWT_SECRET: SECRET },
     });
     expect(config).toMatchObject({ port: 4000, host: '127.0.0.1', databaseUrl: 'sqlite::memory:', namespaces: ['a', 'b'], authMode: 'jwt' });
   });
 
   it('reads src/config/<NODE_ENV>.json and CONFIG_FILE', () => {
     expect(() => loadConfig({ env: { NODE_ENV: 'production' } })).toThrow(/jwtSecret|JWT_SECRET/);
-    expect(loadConfig({ env: { NODE_ENV: 'production', JWT_SECRET: 'x' } }).authMode).toBe('jwt');
+    expect(loadConfig({ env: { NODE_ENV: 'production', JWT_SECRET: SECRET } }).authMode).toBe('jwt');
     const file = join(tempDir(), 'custom.json');
-    writeFileSync(file, JSON.stringify({ port: 5001, namespaces: ['shop'] }));
+    writeFileSync(file, JSON.stringify({ authMode: 'trusted', port: 5001, namespaces: ['shop'] }));
     expect(loadConfig({ env: { CONFIG_FILE: file } })).toMatchObject({ port: 5001, namespaces: ['shop'] });
     expect(() => loadConfig({ env: { CONFIG_FILE: join(tempDir(), 'missing.json') } })).toThrow(ConfigError);
   });
@@ -73,6 +75,8 @@ describe('the process (npm start)', () => {
   it('exits 1 with one line naming the key when config is bad', async () => {
     const { code, out } = await run({ PORT: 'seventy' });
     expect(code).toBe(1);
-    expect(out.trim().split('\n')).toEqual([expect.stringMatching(/^config: PORT must be a whole number/)]);
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 60, msg: expect.stringMatching(/^config: PORT must be a whole number/) });
   }, 30_000);
 });

@@ -156,6 +156,31 @@ describe('hostile input (fuzz)', () => {
     }
   }, 60_000);
 
+  it('refuses U+0000 and unpaired surrogates in every string field with invalid_payload, and keeps others going', async () => {
+    const { c: alice, v: bob } = await chat('alice', 'bob', 'ab');
+    const seed = (await alice.request('message', { roomToken: 'ab', message: 'seed' })).data.message;
+    const bad = ['a\u0000b', '\ud800', 'x\udfff', '\udc00\ud800'];
+    const calls = bad.flatMap((text) => [
+      ['message', { roomToken: 'ab', message: text }],
+      ['message', { roomToken: 'ab', message: 'ok', clientMsgId: text }],
+      ['message', { roomToken: text, message: 'ok' }],
+      ['typing', { roomToken: text }],
+      ['read', { roomToken: 'ab', messageId: text }],
+      ['sync', { since: text }],
+      ['join-room', { customerID: 'alice', vendorID: 'bob', roomToken: text }],
+      ['join-room', { customerID: 'alice', vendorID: 'carol', roomToken: 'new', roomID: text }],
+    ] as const);
+    // Sent together with good messages from bob: his are stored whatever happens to alice's.
+    const [acks, good] = await Promise.all([
+      Promise.all(calls.map(([event, payload]) => alice.request(event, payload))),
+      Promise.all(bad.map((_, i) => bob.request('message', { roomToken: 'ab', message: `good ${i} 😀` }))),
+    ]);
+    acks.forEach((ack, i) => expect(ack.error?.code, JSON.stringify(calls[i])).toBe('invalid_payload'));
+    for (const ack of good) expect(ack.success).toBe(true);
+    const synced = await bob.request('sync', { since: seed._id });
+    expect(synced.data.messages.map((m: { message: string }) => m.message)).toEqual(bad.map((_, i) => `good ${i} 😀`));
+  });
+
   it('closes only the offending connection on garbage frames, and stays up', async () => {
     const { t, c: alice } = await chat('alice', 'bob', 'ab');
     // Raw Socket.IO packets (the engine adds its own "4" message prefix).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RedisPresence } from '../src/presence/redis-presence.js';
+import { presenceTimings, RedisPresence } from '../src/presence/redis-presence.js';
 import { explainSkip, redisUrl } from './support/services.js';
 
 const url = redisUrl();
@@ -71,20 +71,20 @@ describe.skipIf(!url)('RedisPresence against a real Redis', () => {
   it('counts devices across nodes: true only for the first and the last socket anywhere', async () => {
     const a = node('a').presence;
     const b = node('b').presence;
-    expect(await a.add(NS, 'u1', 's1')).toBe(true);
-    expect(await b.add(NS, 'u1', 's2')).toBe(false);
-    expect(await a.add(NS, 'u1', 's1')).toBe(false); // the same socket twice is still one socket
-    expect(await a.add(NS, 'u1', 's3')).toBe(false);
+    expect((await a.add(NS, 'u1', 's1')).changed).toBe(true);
+    expect((await b.add(NS, 'u1', 's2')).changed).toBe(false);
+    expect((await a.add(NS, 'u1', 's1')).changed).toBe(false); // the same socket twice is still one socket
+    expect((await a.add(NS, 'u1', 's3')).changed).toBe(false);
     expect(await b.socketCount(NS, 'u1')).toBe(3);
-    expect(await a.add('artisans', 'u1', 's4')).toBe(true); // namespaces are independent
+    expect((await a.add('artisans', 'u1', 's4')).changed).toBe(true); // namespaces are independent
     expect([...(await b.onlineAmong(NS, ['u1', 'u2', 'u1']))]).toEqual(['u1']);
 
-    expect(await a.remove(NS, 'u1', 's1')).toBe(false);
-    expect(await a.remove(NS, 'u1', 's1')).toBe(false); // unknown socket
-    expect(await b.remove(NS, 'u1', 'never-added')).toBe(false);
-    expect(await a.remove(NS, 'u1', 's3')).toBe(false);
+    expect((await a.remove(NS, 'u1', 's1')).changed).toBe(false);
+    expect((await a.remove(NS, 'u1', 's1')).changed).toBe(false); // unknown socket
+    expect((await b.remove(NS, 'u1', 'never-added')).changed).toBe(false);
+    expect((await a.remove(NS, 'u1', 's3')).changed).toBe(false);
     expect(await a.onlineAmong(NS, ['u1'])).toEqual(new Set(['u1']));
-    expect(await b.remove(NS, 'u1', 's2')).toBe(true);
+    expect((await b.remove(NS, 'u1', 's2')).changed).toBe(true);
     expect(await a.socketCount(NS, 'u1')).toBe(0);
     expect(await a.onlineAmong(NS, ['u1'])).toEqual(new Set());
     expect(await a.socketCount('artisans', 'u1')).toBe(1);
@@ -95,18 +95,38 @@ describe.skipIf(!url)('RedisPresence against a real Redis', () => {
     const a = node('a').presence;
     const b = node('b').presence;
     const users = Array.from({ length: 50 }, (_, i) => `race-${i}`);
-    const adds = await Promise.all(users.flatMap((u) => [a.add(NS, u, `${u}-a`), b.add(NS, u, `${u}-b`)]));
+    const adds = (await Promise.all(users.flatMap((u) => [a.add(NS, u, `${u}-a`), b.add(NS, u, `${u}-b`)]))).map((t) => t.changed);
     for (let i = 0; i < users.length; i++) expect(adds[2 * i]! !== adds[2 * i + 1]!).toBe(true);
-    const removes = await Promise.all(users.flatMap((u) => [a.remove(NS, u, `${u}-a`), b.remove(NS, u, `${u}-b`)]));
+    const removes = (await Promise.all(users.flatMap((u) => [a.remove(NS, u, `${u}-a`), b.remove(NS, u, `${u}-b`)]))).map((t) => t.changed);
     for (let i = 0; i < users.length; i++) expect(removes[2 * i]! !== removes[2 * i + 1]!).toBe(true);
     expect(await a.onlineAmong(NS, users)).toEqual(new Set());
   });
 
+  it('numbers each online/offline change, so a stale change can be told from the latest', async () => {
+    const a = node('a').presence;
+    const b = node('b').presence;
+    const online = await a.add(NS, 'u1', 's1');
+    expect(online.changed).toBe(true);
+    expect(await b.isCurrent(NS, 'u1', online.version)).toBe(true);
+    expect(await b.add(NS, 'u1', 's2')).toEqual({ changed: false, version: 0 }); // a second device changes nothing
+    expect(await a.isCurrent(NS, 'u1', online.version)).toBe(true);
+    await b.remove(NS, 'u1', 's2');
+    const offline = await a.remove(NS, 'u1', 's1');
+    expect(offline.changed).toBe(true);
+    expect(offline.version).toBeGreaterThan(online.version);
+    expect(await a.isCurrent(NS, 'u1', online.version)).toBe(false);
+    const back = await b.add(NS, 'u1', 's3'); // a quick reconnect on another node
+    expect(await a.isCurrent(NS, 'u1', offline.version)).toBe(false);
+    expect(await a.isCurrent(NS, 'u1', back.version)).toBe(true);
+    expect(await a.isCurrent(NS, 'nobody', 1)).toBe(false);
+  });
+
   it(
-    'expires the users of a dead node on a survivor within 4/3 × ttl, once per user',
+    'expires the users of a dead node on a survivor within ttl (the configured bound), once per user',
     async () => {
       const ttl = 3;
-      const boundMs = ttl * 1000 + (ttl * 1000) / 3;
+      const { boundMs, keyTtlMs, heartbeatMs } = presenceTimings(ttl);
+      expect(boundMs).toBeLessThanOrEqual(ttl * 1000);
       const expired: string[] = []; // shared by both survivors: the sweep must happen on one of them
       const dead = node('dead', ttl);
       node('b', ttl, expired);
@@ -125,7 +145,7 @@ describe.skipIf(!url)('RedisPresence against a real Redis', () => {
       const elapsed = Date.now() - killedAt;
 
       expect(elapsed).toBeLessThanOrEqual(boundMs + 1000); // slack for timer and CI scheduling jitter
-      expect(elapsed).toBeGreaterThan(((ttl * 2) / 3) * 1000 - 500); // never before the heartbeat can lapse
+      expect(elapsed).toBeGreaterThan(keyTtlMs - heartbeatMs - 500); // never before the heartbeat can lapse
       // The instance is gone from Redis, so no later sweep can report anyone again.
       await waitUntil('the dead instance to leave the node set', async () => (await admin.scard(`${prefix}nodes`)) === 2, 2000);
       expect([...expired].sort()).toEqual([...want].sort());
@@ -158,8 +178,8 @@ describe.skipIf(!url)('RedisPresence against a real Redis', () => {
     expect(left.filter((k) => k.includes(':a:'))).toEqual([]); // no hb:/node: key of the closed instance
     expect(await admin.scard(`${prefix}nodes`)).toBe(1);
     await expect(a.presence.add(NS, 'x', 'y')).rejects.toThrow(/closed/);
-    expect(await a.presence.remove(NS, 'both', 'a2')).toBe(false);
-    expect(await b.presence.remove(NS, 'both', 'b1')).toBe(true);
+    expect((await a.presence.remove(NS, 'both', 'a2')).changed).toBe(false);
+    expect((await b.presence.remove(NS, 'both', 'b1')).changed).toBe(true);
   });
 
   it('re-registers its sockets after Redis lost them (restart without persistence)', async () => {
@@ -173,6 +193,6 @@ describe.skipIf(!url)('RedisPresence against a real Redis', () => {
     await waitUntil('u1 to be re-registered', async () => (await a.presence.socketCount(NS, 'u1')) === 1, 3000);
     expect(await a.presence.onlineAmong(NS, ['u1', 'u2'])).toEqual(new Set(['u1']));
     expect(a.warnings.some((w) => w.includes('re-registered'))).toBe(true);
-    expect(await a.presence.remove(NS, 'u1', 's1')).toBe(true);
+    expect((await a.presence.remove(NS, 'u1', 's1')).changed).toBe(true);
   });
 });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { watchDisconnects } from './support/presence-probe.js';
 import { chat, createTestApp } from './support/test-app.js';
 
 const online = (id: string) => (p: any) => p.userId === id;
 
 describe('presence (SPEC §3)', () => {
   it('counts devices: online once on the first socket, offline once after the last', async () => {
+    const disconnects = watchDisconnects();
     const { t, c, v } = await chat();
     v.close();
     await c.waitForPrivate('offline', online('v1'));
@@ -16,7 +18,7 @@ describe('presence (SPEC §3)', () => {
     const tab2 = await t.connect('v1');
     await tab2.waitForPrivate('list-online-user');
     tab1.close();
-    await tab2.barrier();
+    await disconnects.handled(2); // v's, then tab1's: handled, and whatever notice it made is sent
     await c.barrier();
     expect(c.all('private', isV1('online'))).toHaveLength(onlineBefore + 1);
     expect(c.all('private', isV1('offline'))).toHaveLength(1);

@@ -1,13 +1,12 @@
 import { SignJWT } from 'jose';
 import { io } from 'socket.io-client';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { TestClient } from './support/client.js';
 import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 
-// Long enough that the missed messages are surely sent (and acked) while the client is away.
-const RECONNECT_DELAY_MS = 600;
-
 const SECRET = 'reconnect-test-secret-0123456789';
+/** The window these tests turn recovery on with (it is off by default). */
+const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
 
 /** The server's clock, moved forward by the test (the client's own timers keep real time). */
 const clock = { skew: 0, now: () => Date.now() + clock.skew };
@@ -19,22 +18,31 @@ function token(sub: string, ttlSeconds: number): Promise<string> {
 
 type Auth = Record<string, unknown> | ((cb: (data: Record<string, unknown>) => void) => void);
 
-/** A client that reconnects by itself, like a real app, after a fixed delay. */
+/**
+ * A client that comes back, as a real app does, with its session (pid and offset) — but when the test says
+ * (`comeBack`), not after a fixed delay: what must happen while it is away happens first, however slow the machine.
+ */
 function reconnecting(t: TestApp, userId: string, auth?: Auth): Promise<TestClient> {
   const socket = io(`${t.url}/customer`, {
     transports: ['websocket'],
     forceNew: true,
     query: { userId },
     ...(auth ? { auth } : {}),
-    reconnection: true,
-    reconnectionDelay: RECONNECT_DELAY_MS,
-    reconnectionDelayMax: RECONNECT_DELAY_MS,
-    randomizationFactor: 0,
+    reconnection: false,
   });
   onTestFinished(() => {
     socket.disconnect();
   });
   return new TestClient(socket).connected();
+}
+
+/** Reconnects a cut client; resolves on connect, rejects with the connect_error. */
+function comeBack(client: TestClient): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.socket.once('connect', () => resolve());
+    client.socket.once('connect_error', reject);
+    client.socket.connect();
+  });
 }
 
 /** Drops the connection without telling the server (as a network cut would), and waits for the drop. */
@@ -44,13 +52,10 @@ async function cut(client: TestClient): Promise<void> {
   await dropped;
 }
 
-function reconnected(client: TestClient): Promise<void> {
-  return new Promise((resolve) => client.socket.once('connect', () => resolve()));
-}
-
 describe('connection state recovery', () => {
   it('replays the events missed during a short disconnect, once each, on the recovered socket', async () => {
-    const t = await createTestApp();
+    // Recovery is opt-in (it adds an offset argument to every broadcast).
+    const t = await createTestApp({ recoveryWindowMs: RECOVERY_WINDOW_MS });
     const alice = await reconnecting(t, 'alice');
     const bob = await t.connect('bob');
     await activeRoom(alice, bob, 'alice', 'bob', 'ab');
@@ -59,13 +64,12 @@ describe('connection state recovery', () => {
     expect(alice.socket.recovered).toBe(false);
 
     await cut(alice);
-    const back = reconnected(alice);
     const missed = [];
     for (let i = 0; i < 3; i++) missed.push((await bob.request('message', { roomToken: 'ab', message: `missed ${i}` })).data.message);
     await bob.request('typing', { roomToken: 'ab' });
     expect(alice.socket.connected).toBe(false);
 
-    await back;
+    await comeBack(alice);
     expect(alice.socket.recovered).toBe(true);
     for (const m of missed) await alice.waitFor('message', (p) => p._id === m._id);
     await alice.waitFor('typing', (p) => p.userId === 'bob');
@@ -79,16 +83,22 @@ describe('connection state recovery', () => {
   });
 
   it('does not recover after the recovery window; the client catches up with sync instead', async () => {
-    const t = await createTestApp({ recoveryWindowMs: RECONNECT_DELAY_MS / 4 });
+    const windowMs = 60_000;
+    const t = await createTestApp({ recoveryWindowMs: windowMs });
     const alice = await reconnecting(t, 'alice');
     const bob = await t.connect('bob');
     await activeRoom(alice, bob, 'alice', 'bob', 'ab');
     const seen = (await alice.request('message', { roomToken: 'ab', message: 'seen' })).data.message;
 
     await cut(alice);
-    const back = reconnected(alice);
     const missed = (await bob.request('message', { roomToken: 'ab', message: 'missed' })).data.message;
-    await back;
+    // The window passes on a fake clock (Date only: timers keep running), not by waiting for it.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + windowMs + 1000 });
+    try {
+      await comeBack(alice);
+    } finally {
+      vi.useRealTimers();
+    }
     expect(alice.socket.recovered).toBe(false);
     await alice.barrier();
     expect(alice.all('message', (m) => m._id === missed._id)).toEqual([]);
@@ -97,7 +107,10 @@ describe('connection state recovery', () => {
   });
 
   it('checks the token again on a recovered reconnect: expired is refused, a refreshed one recovers', async () => {
-    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET, jwtClockToleranceSeconds: 0 }, { clock });
+    const t = await createTestApp(
+      { authMode: 'jwt', jwtSecret: SECRET, jwtClockToleranceSeconds: 0, recoveryWindowMs: RECOVERY_WINDOW_MS },
+      { clock },
+    );
     const bob = await t.open('customer', { auth: { token: await token('bob', 3600) } }).connected();
     const stale = await reconnecting(t, 'alice', { token: await token('alice', 30) });
     let fresh = await token('carol', 30);
@@ -108,22 +121,20 @@ describe('connection state recovery', () => {
     clock.skew = 60_000;
     onTestFinished(() => void (clock.skew = 0));
     fresh = await token('carol', 3600);
-    const refused = new Promise<Error>((resolve) => stale.socket.once('connect_error', resolve));
-    const back = reconnected(refreshing);
     await Promise.all([cut(stale), cut(refreshing)]);
     await bob.request('message', { roomToken: 'ab', message: 'for alice' });
     await bob.request('message', { roomToken: 'cb', message: 'for carol' });
 
-    expect((await refused).message).toBe('unauthorized');
+    await expect(comeBack(stale)).rejects.toThrow('unauthorized');
     expect(stale.socket.connected).toBe(false);
-    await back;
+    await comeBack(refreshing);
     expect(refreshing.socket.recovered).toBe(true);
     expect((await refreshing.waitFor('message', (m) => m.roomToken === 'cb')).message).toBe('for carol');
     expect(stale.all('message', (m) => m.message === 'for alice')).toEqual([]);
   });
 
   it('lets a recovered session that comes back with another user token take that identity only', async () => {
-    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET });
+    const t = await createTestApp({ authMode: 'jwt', jwtSecret: SECRET, recoveryWindowMs: RECOVERY_WINDOW_MS });
     const bob = await t.open('customer', { auth: { token: await token('bob', 3600) } }).connected();
     const carol = await t.open('customer', { auth: { token: await token('carol', 3600) } }).connected();
     let current = await token('alice', 3600);
@@ -132,9 +143,8 @@ describe('connection state recovery', () => {
     await activeRoom(carol, bob, 'carol', 'bob', 'cb');
 
     current = await token('carol', 3600);
-    const back = reconnected(shared);
     await cut(shared);
-    await back;
+    await comeBack(shared);
     expect(shared.socket.recovered).toBe(true);
     const toAlice = await bob.request('message', { roomToken: 'ab', message: 'for alice only' });
     const toCarol = await bob.request('message', { roomToken: 'cb', message: 'for carol' });

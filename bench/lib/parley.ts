@@ -12,6 +12,8 @@ const benchConfig = {
     joinRoom: { points: 1_000_000, durationSeconds: 1 },
     other: { points: 1_000_000, durationSeconds: 1 },
     history: { points: 1_000_000, durationSeconds: 1 },
+    connectPerIp: { points: 1_000_000, durationSeconds: 1 },
+    connectPerUser: { points: 1_000_000, durationSeconds: 1 },
   },
   maxRoomsPerUser: 100_000,
   maxSocketsPerUser: 1000,
@@ -28,9 +30,9 @@ export function writeBenchConfig(dir: string): string {
   return file;
 }
 
-/** How to start Parley on `databaseUrl` (`sqlite:<file>` or `postgres://…`). */
+/** How to start Parley on `databaseUrl` (`sqlite:<file>` or `postgres://…`): the built server, as production runs it. */
 export function parleySpec(name: string, databaseUrl: string, configFile: string, nodeArgs: string[] = []): ServerSpec {
-  return { name, entry: 'src/main.ts', env: { DATABASE_URL: databaseUrl, CONFIG_FILE: configFile }, nodeArgs };
+  return { name, entry: 'dist/main.js', env: { DATABASE_URL: databaseUrl, CONFIG_FILE: configFile }, nodeArgs };
 }
 
 export const b1Spec: ServerSpec = { name: 'b1', entry: 'bench/bare-relay.ts' };

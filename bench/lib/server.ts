@@ -1,7 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort, pinned, readRss, spawn, stopProcess, waitForLine } from './proc.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -50,12 +52,35 @@ export function killAllServers(): void {
   for (const child of live) child.kill('SIGKILL');
 }
 
+let built: Promise<unknown> | undefined;
+/** Builds dist/ once per run when it is missing or older than the sources (scripts/ensure-built.mjs). */
+function ensureBuilt(): Promise<unknown> {
+  built ??= promisify(execFile)(process.execPath, [join(root, 'scripts', 'ensure-built.mjs')], { cwd: root });
+  return built;
+}
+
+let preloadJs: Promise<string> | undefined;
+/** The preload as plain JavaScript, for servers started without tsx. */
+function jsPreload(): Promise<string> {
+  preloadJs ??= import('esbuild').then(async ({ transform }) => {
+    const { code } = await transform(readFileSync(preload, 'utf8'), { loader: 'ts', format: 'esm', target: 'node20' });
+    const file = join(mkdtempSync(join(tmpdir(), 'parley-bench-preload-')), 'mem-preload.mjs');
+    writeFileSync(file, code);
+    return file;
+  });
+  return preloadJs;
+}
+
 /** Starts a server pinned to the server core and waits until it answers GET /readyz. */
 export async function startServer(spec: ServerSpec, core: number): Promise<Server> {
   const port = spec.port ?? (await freePort());
   // BENCH_NODE_ARGS (e.g. "--trace-gc") and BENCH_SERVER_LOG_DIR (one <name>.log per server) are for diagnosing a run.
   const extraArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const args = [process.execPath, '--expose-gc', '--import', 'tsx', '--import', preload, ...(spec.nodeArgs ?? []), ...extraArgs, spec.entry];
+  // Parley runs as in production (`node dist/main.js`, no loader); tsx only for TypeScript entries (the baseline).
+  const typescript = [spec.entry, ...(spec.nodeArgs ?? []), ...extraArgs].some((arg) => arg.endsWith('.ts'));
+  if (spec.entry.startsWith('dist/')) await ensureBuilt();
+  const loader = typescript ? ['--import', 'tsx', '--import', preload] : ['--import', await jsPreload()];
+  const args = [process.execPath, '--expose-gc', ...loader, ...(spec.nodeArgs ?? []), ...extraArgs, spec.entry];
   const [cmd, argv] = pinned(core, args);
   const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...spec.env };
   const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });

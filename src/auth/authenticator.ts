@@ -1,5 +1,6 @@
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { ParleyError, USER_ID_PATTERN } from '../protocol/index.js';
+import { AuthFailure, reasonOf } from './auth-failure.js';
 import { loadKeyRing, type JwtAlgorithm, type KeyRing, type KeySources } from './jwt-keys.js';
 
 export interface HandshakeInput {
@@ -50,6 +51,8 @@ export interface JwtOptions extends KeySources {
   issuer?: string;
   audience?: string;
   clockToleranceSeconds: number;
+  /** Refuse tokens without `exp` (default true): a token that never expires cannot be revoked. */
+  requireExp?: boolean;
   /** The time exp/nbf are checked against (the app's clock); the system clock by default. */
   clock?: { now(): number };
 }
@@ -72,6 +75,7 @@ export class JwtAuthenticator implements Authenticator {
     this.verifyOptions = {
       algorithms: [...this.keys.keys()],
       clockTolerance: options.clockToleranceSeconds,
+      ...(options.requireExp !== false ? { requiredClaims: ['exp'] } : {}),
       ...(options.issuer ? { issuer: options.issuer } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
     };
@@ -86,28 +90,27 @@ export class JwtAuthenticator implements Authenticator {
   }
 
   private async verify(raw: unknown): Promise<Identity> {
-    if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_TOKEN_LENGTH) throw unauthorized();
+    if (raw === undefined || raw === null || raw === '') throw new AuthFailure('missing');
+    if (typeof raw !== 'string') throw new AuthFailure('malformed');
+    if (raw.length > MAX_TOKEN_LENGTH) throw new AuthFailure('too_long');
     const token = raw.trim().replace(BEARER, '');
+    if (token.length === 0) throw new AuthFailure('missing');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keyFor, { ...this.verifyOptions, currentDate: new Date(this.clock.now()) }));
-    } catch {
-      // Which check failed stays on the server: telling the caller helps only an attacker.
-      throw unauthorized();
+    } catch (err) {
+      // Which check failed stays on the server (logged): telling the caller helps only an attacker.
+      throw new AuthFailure(reasonOf(err));
     }
     const sub = typeof payload.sub === 'number' ? String(payload.sub) : payload.sub;
-    if (typeof sub !== 'string' || !USER_ID_PATTERN.test(sub)) throw unauthorized();
+    if (typeof sub !== 'string' || !USER_ID_PATTERN.test(sub)) throw new AuthFailure('bad_subject');
     if (typeof payload.exp !== 'number') return { userId: sub };
     return { userId: sub, expiresAt: (payload.exp + this.toleranceSeconds) * 1000 };
   }
 
   private readonly keyFor: JWTVerifyGetKey = (header, token) => {
     const key = this.keys.get(header.alg as JwtAlgorithm);
-    if (key === undefined) throw unauthorized();
+    if (key === undefined) throw new AuthFailure('wrong_algorithm');
     return typeof key === 'function' ? key(header, token) : key;
   };
-}
-
-function unauthorized(): ParleyError {
-  return new ParleyError('unauthorized', 'unauthorized');
 }

@@ -73,3 +73,23 @@ export function newClientMsgId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+const utf8 = new TextEncoder();
+
+/**
+ * The bytes of the frame socket.io-client writes for `emit(event, payload, ack)`: engine.io's type digit,
+ * socket.io's packet type, `/namespace,`, the ack id (at most 16 digits), then the JSON of [event, payload].
+ */
+export function encodedSize(namespace: string, event: string, payload: unknown): number {
+  return utf8.encode(`42/${namespace},${'9'.repeat(16)}`).length + utf8.encode(JSON.stringify([event, payload])).length;
+}
+
+/** The server closes the socket on a frame over its maxHttpBufferSize; fail such a call before sending. */
+export function checkSize(namespace: string, event: string, payload: unknown, limit: number): void {
+  const size = encodedSize(namespace, event, payload);
+  if (size <= limit) return;
+  throw new ParleyError(
+    'too_large',
+    `The "${event}" payload is ${size} bytes when encoded; the server accepts at most ${limit} bytes per frame (maxHttpBufferSize). Send less, or upload the file and send its URL.`,
+  );
+}

@@ -1,8 +1,10 @@
 import { io } from 'socket.io-client';
-import { ClientEvent, ServerEvent, type ClientEventName, type PrivateNoticeName } from '../protocol/events.js';
+import { ClientEvent, PrivateNotice, ServerEvent, type ClientEventName, type PrivateNoticeName } from '../protocol/events.js';
 import { ParleyError } from '../protocol/errors.js';
-import { closedError, emitOnce, newClientMsgId, toParleyError, unwrap, whenConnected } from './acks.js';
+import type { Message } from '../protocol/types.js';
+import { checkSize, closedError, emitOnce, newClientMsgId, toParleyError, unwrap, whenConnected } from './acks.js';
 import { fetchHistory } from './history.js';
+import { MessageFeed } from './message-feed.js';
 import { uploadFile, type UploadBody } from './upload.js';
 import type { Attachment } from '../protocol/types.js';
 import type {
@@ -22,6 +24,8 @@ import type {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_SEND_ATTEMPTS = 3;
+/** The server's default maxHttpBufferSize. */
+const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
 
 /** A typed Parley client for one user in one namespace. Every call resolves with its ack's `data`. */
 export class ParleyClient {
@@ -31,12 +35,16 @@ export class ParleyClient {
   private readonly ackTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly maxSendAttempts: number;
+  private readonly maxPayloadBytes: number;
+  private readonly feed: MessageFeed;
+  private readonly catchUpErrors = new Set<(error: ParleyError) => void>();
 
   constructor(private readonly options: ParleyClientOptions) {
     this.namespace = options.namespace;
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxSendAttempts = Math.max(1, options.maxSendAttempts ?? DEFAULT_SEND_ATTEMPTS);
+    this.maxPayloadBytes = options.maxHttpBufferSize ?? DEFAULT_MAX_PAYLOAD_BYTES;
     const identity = options.token !== undefined ? { auth: { token: options.token } } : { query: { userId: options.userId } };
     // forceNew: the user id travels with the engine connection, so clients must not share one.
     this.socket = io(`${baseUrl(options.url)}/${options.namespace}`, {
@@ -45,6 +53,16 @@ export class ParleyClient {
       ...identity,
       ...options.socketOptions,
     });
+    this.feed = new MessageFeed(
+      (since) => this.request(ClientEvent.Sync, since === undefined ? {} : { since }),
+      (error) => this.reportCatchUpError(error),
+    );
+    this.followMessages(options.catchUp ?? true);
+  }
+
+  /** The greatest message `_id` this client has seen (acks, `message` events, sync results). */
+  get lastMessageId(): string | undefined {
+    return this.feed.lastMessageId;
   }
 
   /** Resolves once connected; rejects with the server's ParleyError when the connection is refused. */
@@ -60,6 +78,11 @@ export class ParleyClient {
     return this.request(ClientEvent.AcceptRoom, payload);
   }
 
+  /** Turns down a pending request sent to this user: the room is deleted for both members. */
+  declineRoom(payload: PayloadOf<typeof ClientEvent.DeclineRoom>): Promise<DataOf<typeof ClientEvent.DeclineRoom>> {
+    return this.request(ClientEvent.DeclineRoom, payload);
+  }
+
   typing(payload: PayloadOf<typeof ClientEvent.Typing> = {}): Promise<DataOf<typeof ClientEvent.Typing>> {
     return this.request(ClientEvent.Typing, payload);
   }
@@ -68,8 +91,10 @@ export class ParleyClient {
     return this.request(ClientEvent.Read, payload);
   }
 
-  sync(payload: PayloadOf<typeof ClientEvent.Sync> = {}): Promise<DataOf<typeof ClientEvent.Sync>> {
-    return this.request(ClientEvent.Sync, payload);
+  async sync(payload: PayloadOf<typeof ClientEvent.Sync> = {}): Promise<DataOf<typeof ClientEvent.Sync>> {
+    const result = await this.request(ClientEvent.Sync, payload);
+    this.feed.observe(result.messages.map((m) => m._id));
+    return result;
   }
 
   /**
@@ -78,12 +103,17 @@ export class ParleyClient {
    */
   async send(payload: PayloadOf<typeof ClientEvent.Message>): Promise<DataOf<typeof ClientEvent.Message>> {
     const message = { ...payload, clientMsgId: payload.clientMsgId ?? newClientMsgId() };
+    checkSize(this.namespace, ClientEvent.Message, message, this.maxPayloadBytes);
     let reason = 'no attempt';
     for (let attempt = 1; attempt <= this.maxSendAttempts; attempt += 1) {
       const waiting = this.connection();
       if (waiting) await waiting;
       const outcome = await emitOnce(this.socket, ClientEvent.Message, message, this.ackTimeoutMs);
-      if (outcome.delivered) return unwrap(outcome.response) as DataOf<typeof ClientEvent.Message>;
+      if (outcome.delivered) {
+        const data = unwrap(outcome.response) as DataOf<typeof ClientEvent.Message>;
+        this.feed.observe([data.message._id]);
+        return data;
+      }
       reason = outcome.reason;
     }
     if (this.closed.signal.aborted) throw closedError();
@@ -123,8 +153,12 @@ export class ParleyClient {
     return this.send({ ...payload, type: attachment.kind, attachmentId: attachment.id });
   }
 
-  /** Listens to a server event; returns the function that stops listening. */
+  /**
+   * Listens to a server event; returns the function that stops listening. `message` handlers also get the
+   * messages missed while disconnected (see `catchUp`), each once.
+   */
   on<E extends ServerEventName>(event: E, handler: (payload: ServerPayloadOf<E>) => void): () => void {
+    if (event === ServerEvent.Message) return this.feed.subscribe(handler as (message: Message) => void);
     const listener = handler as (...args: unknown[]) => void;
     const untyped = this.socket as unknown as { on(ev: string, l: typeof listener): void; off(ev: string, l: typeof listener): void };
     untyped.on(event, listener);
@@ -138,11 +172,20 @@ export class ParleyClient {
     });
   }
 
-  /** Failures the server reported on `private` (events sent without an ack, a failed greeting). */
+  /**
+   * Failures the server reported on `private` (events sent without an ack, a failed greeting), and a
+   * catch-up after a reconnect that failed (event `sync`).
+   */
   onFailure(handler: (event: string, error: ParleyError) => void): () => void {
-    return this.on(ServerEvent.Private, (payload) => {
+    const onCatchUp = (error: ParleyError) => handler(ClientEvent.Sync, error);
+    this.catchUpErrors.add(onCatchUp);
+    const off = this.on(ServerEvent.Private, (payload) => {
       if (!payload.success) handler(payload.event, toParleyError(payload.error));
     });
+    return () => {
+      this.catchUpErrors.delete(onCatchUp);
+      off();
+    };
   }
 
   /** Connection changes: connected (again), disconnected (socket.io-client retries), refused (final). */
@@ -176,7 +219,31 @@ export class ParleyClient {
     return whenConnected(this.socket, this.connectTimeoutMs, this.closed.signal);
   }
 
+  /** Live messages go through the feed; with catchUp, a reconnect syncs from the last `_id` seen. */
+  private followMessages(catchUp: boolean): void {
+    this.socket.on(ServerEvent.Message, (message) => this.feed.live(message));
+    if (!catchUp) return;
+    let connectedBefore = false;
+    this.socket.on('connect', () => {
+      if (connectedBefore) void this.feed.reconnected();
+      connectedBefore = true;
+    });
+    this.socket.on('disconnect', () => this.feed.disconnected());
+    // The first list-room anchors a client that has seen no message yet: its rooms' newest messages.
+    this.socket.on(ServerEvent.Private, (payload) => {
+      if (payload.success && payload.event === PrivateNotice.ListRoom) {
+        this.feed.observe(payload.data.rooms.map((room) => room.lastMessage?._id));
+      }
+    });
+  }
+
+  private reportCatchUpError(error: unknown): void {
+    const parleyError = error instanceof ParleyError ? error : toParleyError(error);
+    for (const handler of [...this.catchUpErrors]) handler(parleyError);
+  }
+
   private async request<E extends ClientEventName>(event: E, payload: PayloadOf<E>): Promise<DataOf<E>> {
+    checkSize(this.namespace, event, payload, this.maxPayloadBytes);
     const waiting = this.connection();
     if (waiting) await waiting;
     const outcome = await emitOnce(this.socket, event, payload, this.ackTimeoutMs);

@@ -58,6 +58,16 @@ export type ParleyClientOptions = Identity & {
   connectTimeoutMs?: number;
   /** Attempts for `send` when the ack is lost, e.g. to a reconnect (default 3, at least 1). */
   maxSendAttempts?: number;
+  /**
+   * The server's `maxHttpBufferSize` in bytes (default 64 KiB, the server's default). A call whose encoded
+   * frame is larger fails at once with `too_large` instead of being sent (the server would close the socket).
+   */
+  maxHttpBufferSize?: number;
+  /**
+   * After a reconnect, fetch the messages missed while away with `sync` and deliver them to the `message`
+   * handlers, each once (default true).
+   */
+  catchUp?: boolean;
   fetch?: typeof fetch;
 };
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { weakSecretReason } from '../auth/weak-secrets.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -11,18 +12,29 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+type Parse = (name: string, value: string) => unknown;
 
-const int = (key: string, value: string): number => {
-  if (!/^-?[0-9]+$/.test(value)) throw new ConfigError(`config: ${key} must be a whole number, got "${value}"`);
+const text: Parse = (_name, value) => value;
+const int: Parse = (name, value) => {
+  if (!/^-?[0-9]+$/.test(value)) throw new ConfigError(`config: ${name} must be a whole number, got "${value}"`);
   return Number(value);
 };
-const list = (value: string): string[] =>
+const decimal: Parse = (name, value) => {
+  if (!/^-?[0-9]+(\.[0-9]+)?$/.test(value)) throw new ConfigError(`config: ${name} must be a number, got "${value}"`);
+  return Number(value);
+};
+const bool: Parse = (name, value) => {
+  const lower = value.toLowerCase();
+  if (lower === 'true' || lower === '1') return true;
+  if (lower === 'false' || lower === '0') return false;
+  throw new ConfigError(`config: ${name} must be true or false, got "${value}"`);
+};
+const list: Parse = (_name, value) =>
   value
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 
-const text = (_k: string, v: string) => v;
 
 /** Attachments: storage and limits (the per-kind limits only as a whole object from the file, or these three). */
 const uploadEnv: Record<string, [keyof ConfigInput, (key: string, value: string) => unknown]> = {
@@ -49,38 +61,63 @@ function uploadLimitsFromEnv(env: Env, fromFile: unknown): Record<string, unknow
 }
 
 /** Environment variables that override a config key, with their parsers. */
-const envOverrides: Record<string, [keyof ConfigInput, (key: string, value: string) => unknown]> = {
+export const envOverrides: Readonly<Record<string, readonly [keyof ConfigInput, Parse]>> = {
   PORT: ['port', int],
-  HOST: ['host', (_k, v) => v],
-  DATABASE_URL: ['databaseUrl', (_k, v) => v],
-  SQLITE_SYNCHRONOUS: ['sqliteSynchronous', (_k, v) => v.toUpperCase()],
-  REDIS_URL: ['redisUrl', (_k, v) => v],
-  REDIS_KEY_PREFIX: ['redisKeyPrefix', (_k, v) => v],
-  AUTH_MODE: ['authMode', (_k, v) => v],
-  JWT_SECRET: ['jwtSecret', (_k, v) => v],
-  JWT_PUBLIC_KEY: ['jwtPublicKey', (_k, v) => v.replace(/\\n/g, '\n')],
-  JWT_JWKS_FILE: ['jwtJwksFile', (_k, v) => v],
-  JWT_ISSUER: ['jwtIssuer', (_k, v) => v],
-  JWT_AUDIENCE: ['jwtAudience', (_k, v) => v],
-  NAMESPACES: ['namespaces', (_k, v) => list(v)],
-  CORS_ORIGINS: ['corsOrigins', (_k, v) => list(v)],
-  MAX_MESSAGE_LENGTH: ['maxMessageLength', int],
+  HOST: ['host', text],
+  NAMESPACES: ['namespaces', list],
+  DATABASE_URL: ['databaseUrl', text],
+  SQLITE_SYNCHRONOUS: ['sqliteSynchronous', (_n, v) => v.toUpperCase()],
+  REDIS_URL: ['redisUrl', text],
+  REDIS_KEY_PREFIX: ['redisKeyPrefix', text],
+  AUTH_MODE: ['authMode', text],
+  JWT_SECRET: ['jwtSecret', text],
+  JWT_PUBLIC_KEY: ['jwtPublicKey', (_n, v) => v.replace(/\\n/g, '\n')],
+  JWT_JWKS_FILE: ['jwtJwksFile', text],
+  JWT_ISSUER: ['jwtIssuer', text],
+  JWT_AUDIENCE: ['jwtAudience', text],
+  JWT_CLOCK_TOLERANCE_SECONDS: ['jwtClockToleranceSeconds', decimal],
+  JWT_REQUIRE_EXP: ['jwtRequireExp', bool],
+  REDIS_STREAM_MAX_LEN: ['redisStreamMaxLen', int],
   MAX_HTTP_BUFFER_SIZE: ['maxHttpBufferSize', int],
+  MAX_MESSAGE_LENGTH: ['maxMessageLength', int],
+  MAX_ROOMS_PER_USER: ['maxRoomsPerUser', int],
+  MAX_PENDING_PER_USER: ['maxPendingPerUser', int],
+  MAX_SOCKETS_PER_USER: ['maxSocketsPerUser', int],
+  SYNC_PAGE_SIZE: ['syncPageSize', int],
+  TRUST_PROXY: ['trustProxy', bool],
+  CORS_ORIGINS: ['corsOrigins', list],
+  RECOVERY_WINDOW_MS: ['recoveryWindowMs', int],
   PRESENCE_TTL_SECONDS: ['presenceTtlSeconds', int],
   SHUTDOWN_TIMEOUT_MS: ['shutdownTimeoutMs', int],
-  LOG_LEVEL: ['logLevel', (_k, v) => v],
+  WRITE_BATCH_SIZE: ['writeBatchSize', int],
+  WRITE_BATCH_DELAY_MS: ['writeBatchDelayMs', decimal],
+  LOG_LEVEL: ['logLevel', text],
+  SERVE_DEMO: ['serveDemo', bool],
+  SERVE_DOCS: ['serveDocs', bool],
+  METRICS_PUBLIC: ['metricsPublic', bool],
+  METRICS_TOKEN: ['metricsToken', text],
+  API_KEYS: ['apiKeys', list],
+  WEBHOOK_URLS: ['webhookUrls', list],
+  WEBHOOK_SECRET: ['webhookSecret', text],
+  WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', int],
+  WEBHOOK_RETRY_BASE_MS: ['webhookRetryBaseMs', int],
+  WEBHOOK_POLL_MS: ['webhookPollMs', int],
+  UNREAD_NOTIFY_DELAY_MS: ['unreadNotifyDelayMs', int],
   ...uploadEnv,
 };
 
-function readJson(path: string): Record<string, unknown> {
-  let text: string;
+/** Keys set only in a config file (nested objects); every other key has an environment variable. */
+export const fileOnlyKeys: ReadonlySet<keyof ConfigInput> = new Set<keyof ConfigInput>(['rateLimits']);
+
+function readJson(path: string, why: string): Record<string, unknown> {
+  let source: string;
   try {
-    text = readFileSync(path, 'utf8');
+    source = readFileSync(path, 'utf8');
   } catch {
-    throw new ConfigError(`config: cannot read config file ${path}`);
+    throw new ConfigError(`config: cannot read config file ${path}${why}`);
   }
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = JSON.parse(source);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
     return parsed as Record<string, unknown>;
   } catch {
@@ -94,11 +131,19 @@ export interface LoadConfigOptions {
   overrides?: Partial<ConfigInput>;
 }
 
-/** File (`src/config/<NODE_ENV>.json` or `CONFIG_FILE`) < environment < overrides; validated and frozen. */
+/**
+ * File (`src/config/<NODE_ENV>.json` or `CONFIG_FILE`) < environment < overrides; validated and frozen.
+ * A NODE_ENV without its file is refused rather than run on defaults: an unknown environment must not
+ * silently get a configuration nobody wrote.
+ */
 export function loadConfig({ env = process.env, overrides = {} }: LoadConfigOptions = {}): Config {
   const nodeEnv = env.NODE_ENV && env.NODE_ENV.length > 0 ? env.NODE_ENV : 'local';
-  const file = env.CONFIG_FILE ? resolve(env.CONFIG_FILE) : resolve(here, `${nodeEnv}.json`);
-  const fromFile = env.CONFIG_FILE || nodeEnv !== 'local' ? readJsonIfPresent(file, Boolean(env.CONFIG_FILE)) : readJson(file);
+  const fromFile = env.CONFIG_FILE
+    ? readJson(resolve(env.CONFIG_FILE), ' (CONFIG_FILE)')
+    : readJson(
+        resolve(here, `${nodeEnv}.json`),
+        ` for NODE_ENV=${nodeEnv}: create it, point CONFIG_FILE at a file, or use NODE_ENV=local|test|production`,
+      );
   const fromEnv: Record<string, unknown> = {};
   for (const [name, [key, parse]] of Object.entries(envOverrides)) {
     const value = env[name];
@@ -109,28 +154,34 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadConfigOpti
   return validateConfig({ ...fromFile, ...fromEnv, ...overrides });
 }
 
-function readJsonIfPresent(path: string, required: boolean): Record<string, unknown> {
-  try {
-    return readJson(path);
-  } catch (err) {
-    if (required || !(err instanceof ConfigError) || !err.message.includes('cannot read')) throw err;
-    return {};
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((key) => `"${where ? `${where}.` : ''}${key}"`).join(', ');
+    return `config: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys} (see docs/configuration.md for every key)`;
   }
+  return `config: ${where || '(root)'}: ${issue.message}`;
 }
 
 export function validateConfig(input: Record<string, unknown>): Config {
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0] as z.core.$ZodIssue;
-    throw new ConfigError(`config: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
+  if (!result.success) throw new ConfigError(describeIssue(result.error.issues[0] as z.core.$ZodIssue));
   const config = result.data;
-  if (config.authMode === 'jwt' && !config.jwtSecret && !config.jwtPublicKey && !config.jwtJwksFile) {
+  if (config.authMode === 'jwt') checkJwtKeys(config);
+  if (config.webhookUrls.length > 0 && !config.webhookSecret) {
+    throw new ConfigError('config: webhookUrls (WEBHOOK_URLS) is set but webhookSecret (WEBHOOK_SECRET) is not: webhooks must be signed');
+  }
+  return deepFreeze(config);
+}
+
+function checkJwtKeys(config: z.infer<typeof configSchema>): void {
+  if (!config.jwtSecret && !config.jwtPublicKey && !config.jwtJwksFile) {
     throw new ConfigError(
       'config: authMode is "jwt" but neither jwtSecret (JWT_SECRET), jwtPublicKey (JWT_PUBLIC_KEY) nor jwtJwksFile (JWT_JWKS_FILE) is set',
     );
   }
-  return deepFreeze(config);
+  const weak = config.jwtSecret === undefined ? undefined : weakSecretReason(config.jwtSecret);
+  if (weak) throw new ConfigError(`config: jwtSecret (JWT_SECRET) ${weak}`);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const bucket = z.object({
+// Strict objects everywhere: a misspelt key must stop the server, not be silently ignored.
+const bucket = z.strictObject({
   points: z.number().int().positive(),
   durationSeconds: z.number().positive(),
 });
@@ -21,7 +22,7 @@ const uploadConfig = {
   s3SecretAccessKey: z.string().min(1).optional(),
   /** Largest accepted file per kind, in bytes. */
   uploadLimits: z
-    .object({
+    .strictObject({
       image: z.number().int().positive().default(10 * MiB),
       vdo: z.number().int().positive().default(100 * MiB),
       audio: z.number().int().positive().default(20 * MiB),
@@ -35,8 +36,19 @@ const uploadConfig = {
   uploadSweepIntervalMs: z.number().int().positive().default(10 * 60 * 1000),
 };
 
+const rateLimitDefaults = {
+  message: { points: 30, durationSeconds: 1 },
+  typing: { points: 10, durationSeconds: 1 },
+  joinRoom: { points: 10, durationSeconds: 10 },
+  other: { points: 30, durationSeconds: 1 },
+  history: { points: 100, durationSeconds: 1 },
+  /** Socket.IO connections per client address (see trustProxy) and per authenticated user. */
+  connectPerIp: { points: 200, durationSeconds: 10 },
+  connectPerUser: { points: 30, durationSeconds: 10 },
+};
+
 /** Every setting with its default. Files and environment variables are checked against this. */
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(3300),
   host: z.string().min(1).default('0.0.0.0'),
   namespaces: z
@@ -52,7 +64,10 @@ export const configSchema = z.object({
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   /** Prefix of every Redis key and channel Parley uses, so several deployments can share one Redis. */
   redisKeyPrefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'is 1–64 characters from [A-Za-z0-9_.:-]').default('parley:'),
-  authMode: z.enum(['trusted', 'jwt']).default('trusted'),
+  /** The Redis broadcast stream keeps about this many entries: it bounds how far back a reconnect can recover. */
+  redisStreamMaxLen: z.number().int().min(100).default(10_000),
+  /** jwt unless something chooses trusted explicitly (local.json and test.json do): never fails open. */
+  authMode: z.enum(['trusted', 'jwt']).default('jwt'),
   jwtSecret: z.string().min(1).optional(),
   jwtPublicKey: z.string().min(1).optional(),
   /** Path of a JSON Web Key Set file (RS256/ES256 keys, chosen by `kid`). */
@@ -60,29 +75,35 @@ export const configSchema = z.object({
   jwtIssuer: z.string().min(1).optional(),
   jwtAudience: z.string().min(1).optional(),
   jwtClockToleranceSeconds: z.number().min(0).default(30),
+  /** Tokens without `exp` are refused unless this is false. */
+  jwtRequireExp: z.boolean().default(true),
   maxHttpBufferSize: z.number().int().positive().default(64 * 1024),
   maxMessageLength: z.number().int().positive().default(4000),
+  /** Rooms a user created or accepted, per namespace (requests others sent do not count). */
   maxRoomsPerUser: z.number().int().positive().default(1000),
+  /** Requests a user has sent that are still pending, per namespace. */
+  maxPendingPerUser: z.number().int().positive().default(100),
   maxSocketsPerUser: z.number().int().positive().default(20),
   syncPageSize: z.number().int().min(1).max(1000).default(100),
   rateLimits: z
-    .object({
-      message: bucket.default({ points: 30, durationSeconds: 1 }),
-      typing: bucket.default({ points: 10, durationSeconds: 1 }),
-      joinRoom: bucket.default({ points: 10, durationSeconds: 10 }),
-      other: bucket.default({ points: 30, durationSeconds: 1 }),
-      history: bucket.default({ points: 100, durationSeconds: 1 }),
+    .strictObject({
+      message: bucket.default(rateLimitDefaults.message),
+      typing: bucket.default(rateLimitDefaults.typing),
+      joinRoom: bucket.default(rateLimitDefaults.joinRoom),
+      other: bucket.default(rateLimitDefaults.other),
+      history: bucket.default(rateLimitDefaults.history),
+      connectPerIp: bucket.default(rateLimitDefaults.connectPerIp),
+      connectPerUser: bucket.default(rateLimitDefaults.connectPerUser),
     })
-    .default({
-      message: { points: 30, durationSeconds: 1 },
-      typing: { points: 10, durationSeconds: 1 },
-      joinRoom: { points: 10, durationSeconds: 10 },
-      other: { points: 30, durationSeconds: 1 },
-      history: { points: 100, durationSeconds: 1 },
-    }),
+    .default(rateLimitDefaults),
+  /** Take the client address from X-Forwarded-For (first entry): only behind a proxy that sets it. */
+  trustProxy: z.boolean().default(false),
   corsOrigins: z.array(z.string()).default([]),
-  /** Socket.IO connection state recovery window (0 disables it). */
-  recoveryWindowMs: z.number().int().min(0).default(2 * 60 * 1000),
+  /**
+   * Socket.IO connection state recovery window; 0 (the default) disables it. When on, every broadcast
+   * carries a second argument (the offset), which one-argument handlers of other languages do not expect.
+   */
+  recoveryWindowMs: z.number().int().min(0).default(0),
   /** How long a node's presence entries live without a heartbeat (Redis presence). */
   presenceTtlSeconds: z.number().int().min(3).default(30),
   shutdownTimeoutMs: z.number().int().positive().default(10_000),
@@ -90,7 +111,26 @@ export const configSchema = z.object({
   writeBatchSize: z.number().int().positive().default(256),
   writeBatchDelayMs: z.number().min(0).default(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** GET / (the demo web client). production.json turns it off. */
   serveDemo: z.boolean().default(true),
+  /** GET /docs/json (the OpenAPI document). production.json turns it off. */
+  serveDocs: z.boolean().default(true),
+  /** GET /metrics without credentials. production.json turns it off; metricsToken still serves it. */
+  metricsPublic: z.boolean().default(true),
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>` (whatever metricsPublic says). */
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Platform API keys (API_KEYS, comma-separated, each ≥ 24 characters); none: every platform request is 401. */
+  apiKeys: z.array(z.string().min(24, 'each API key must be at least 24 characters')).default([]),
+  /** Every webhook event is POSTed to each of these URLs (WEBHOOK_URLS); none: webhooks are off. */
+  webhookUrls: z.array(z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')).default([]),
+  /** Standard Webhooks secret: `whsec_` + base64 of the key bytes (WEBHOOK_SECRET). */
+  webhookSecret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64').optional(),
+  webhookTimeoutMs: z.number().int().positive().default(5000),
+  webhookRetryBaseMs: z.number().int().positive().default(5000),
+  /** How often each node looks for due deliveries (commits also wake it at once). */
+  webhookPollMs: z.number().int().positive().default(1000),
+  /** `message.unread` goes out when a message stays unread this long (UNREAD_NOTIFY_DELAY_MS). */
+  unreadNotifyDelayMs: z.number().int().min(0).default(60_000),
   ...uploadConfig,
 });
 

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import { ParleyError, type Actor } from '../protocol/index.js';
 import type { RateGate, RateKind } from '../services/rate-gate.js';
 
@@ -7,24 +8,46 @@ export interface Bucket {
   durationSeconds: number;
 }
 
+/** Where per-user budgets are kept when there are several nodes (Redis), so they hold cluster-wide. */
+export interface SharedBudgets {
+  redis: Redis;
+  /** Prefix of the budget keys (the deployment's Redis key prefix). */
+  keyPrefix: string;
+}
+
 /** A user's several devices share a budget of this many sockets' worth. */
 const USER_BUDGET_FACTOR = 2;
 
-/** Token buckets per socket and per user for each kind of event (in this process). */
+/**
+ * Token buckets per socket and per user for each kind of event. Per-socket buckets live in this process (a
+ * socket lives on one node). Per-user buckets live in Redis when there are several nodes, so a user with
+ * devices on three nodes still has one budget; while Redis is unreachable they fall back to this process's
+ * buckets (each node then enforces the budget on its own: neither unlimited nor refusing everyone).
+ */
 export class TokenBucketGate implements RateGate {
-  private readonly perSocket: Record<RateKind, RateLimiterMemory>;
-  private readonly perUser: Record<RateKind, RateLimiterMemory>;
+  private readonly perSocket: Record<RateKind, RateLimiterAbstract>;
+  private readonly perUser: Record<RateKind, RateLimiterAbstract>;
 
-  constructor(buckets: Record<RateKind, Bucket>) {
-    const make = (factor: number) =>
+  constructor(buckets: Record<RateKind, Bucket>, shared?: SharedBudgets) {
+    const make = (factor: number, store?: SharedBudgets) =>
       Object.fromEntries(
-        Object.entries(buckets).map(([kind, b]) => [
-          kind,
-          new RateLimiterMemory({ points: b.points * factor, duration: b.durationSeconds }),
-        ]),
-      ) as Record<RateKind, RateLimiterMemory>;
+        Object.entries(buckets).map(([kind, b]) => {
+          const local = new RateLimiterMemory({ points: b.points * factor, duration: b.durationSeconds });
+          if (!store) return [kind, local];
+          const limiter = new RateLimiterRedis({
+            storeClient: store.redis,
+            keyPrefix: `${store.keyPrefix}rate:${kind}`,
+            points: b.points * factor,
+            // Redis expiries are whole seconds.
+            duration: Math.max(1, Math.ceil(b.durationSeconds)),
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: local,
+          });
+          return [kind, limiter];
+        }),
+      ) as Record<RateKind, RateLimiterAbstract>;
     this.perSocket = make(1);
-    this.perUser = make(USER_BUDGET_FACTOR);
+    this.perUser = make(USER_BUDGET_FACTOR, shared);
   }
 
   async consume(actor: Actor, kind: RateKind): Promise<void> {

@@ -2,27 +2,28 @@
  * Presence shared by every node through Redis.
  *
  * Layout (P = keyPrefix, default `parley:{presence}:`; the hash tag keeps every key in one cluster slot):
- *   P u:["<ns>","<user>"]  HASH  one field `<instance>\0<socketId>` per socket of the user, on any node
- *   P node:<instance>      SET   this instance's sockets, as `<user key>\0<socketId>`
- *   P hb:<instance>        STRING heartbeat, PX = ttl
- *   P nodes                SET   instances that may hold sockets
- *   P sweep-lock           STRING the instance sweeping right now, PX = period
+ *   P u:["<ns>","<user>"]    HASH  one field `<instance>\0<socketId>` per socket of the user, on any node
+ *   P u:["<ns>","<user>"]#v  STRING the number of the user's latest online/offline change (kept a day once offline)
+ *   P node:<instance>        SET   this instance's sockets, as `<user key>\0<socketId>`
+ *   P hb:<instance>          STRING heartbeat, PX = keyTtl
+ *   P nodes                  SET   instances that may hold sockets
+ *   P sweep-lock             STRING the instance sweeping right now, PX = sweep period
  * `<instance>` is `<nodeId>:<random>`, so a restarted process never adopts its predecessor's sockets.
  * Every change is one Lua script, so `add`/`remove` from racing nodes see exactly one first/last socket,
  * and a sweep and an `add`/`remove` never interleave. Scripts go out as EVAL (not EVALSHA, whose NOSCRIPT
  * retry could reorder them): on the one connection Redis runs them in the order they were issued.
  *
- * Timers (period = ttlSeconds / 3): each instance refreshes its heartbeat every period and, every period,
- * tries the sweep lock; the holder drops every instance whose heartbeat key has expired and calls the
- * `onExpired` handlers for each user who thereby lost their last socket (once per user, on that node).
+ * Timers, from `ttlSeconds` = B, the bound below (`presenceTimings`): the heartbeat key lives 4/5 B and is
+ * refreshed every B/8; every B/6 each instance tries the sweep lock, and the holder drops every instance whose
+ * heartbeat key has expired and calls the `onExpired` handlers for each user who thereby lost their last socket
+ * (once per user, on that node).
  *
- * EXPIRY BOUND: when a node dies (SIGKILL) at time T, its last heartbeat was at H ≤ T, so its key
- * expires at H + ttl ≤ T + ttl; the next sweep attempt of any survivor comes at most one period later,
- * and the lock is then free (a lock left by the dead node expires by T + period, before its heartbeat
- * does, since H > T − period). So the handlers run within **ttlSeconds + ttlSeconds / 3 = 4/3 × ttl**
- * after the death (40 s for the default ttl of 30 s), plus one Redis round trip — as long as one
- * survivor is running and reaching Redis. Conversely a node is never swept while it heartbeats: a gap of
- * up to 2/3 × ttl (event-loop stall, Redis blip) is harmless.
+ * EXPIRY BOUND: when a node dies (SIGKILL) at time T, its last heartbeat was at H > T − B/8, so its key
+ * expires at H + 4B/5 ≤ T + 4B/5; every survivor tries to sweep every B/6, and the lock is then free (a lock
+ * left by the dead node expires by T + B/6, before its heartbeat does). So the handlers run within
+ * **4B/5 + B/6 ≈ 0.97 × B** after the death (29 s for the default 30 s), plus a Redis round trip and timer
+ * delays — as long as one survivor is running and reaching Redis. Conversely a node is never swept while it
+ * heartbeats: a gap of up to 4B/5 − B/8 ≈ 2/3 B (event-loop stall, Redis blip) is harmless.
  *
  * Self-healing: each heartbeat compares the size of this instance's Redis set with the sockets it holds
  * locally. If they differ (this node was swept after a stall longer than the ttl, or Redis lost its data)
@@ -36,7 +37,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { PresenceRegistry } from './presence-registry.js';
+import { NO_CHANGE, type PresenceRegistry, type PresenceTransition } from './presence-registry.js';
+import { ADD, CLOSE, HEARTBEAT, REMOVE, RESYNC, SWEEP, UNLOCK } from './redis-presence-scripts.js';
+
+function transition(reply: unknown): PresenceTransition {
+  const version = Number(reply);
+  return version > 0 ? { changed: true, version } : NO_CHANGE;
+}
 
 export interface RedisPresenceOptions {
   nodeId: string;
@@ -47,88 +54,23 @@ export interface RedisPresenceOptions {
 
 type ExpiredHandler = (namespace: string, userId: string) => void;
 
-// Drops one socket (`member` of instance `inst`); returns the user key when that was the user's last socket.
-const UNLINK = `
-local function unlink(inst, member)
-  local sep = string.find(member, '\\0', 1, true)
-  local userKey = string.sub(member, 1, sep - 1)
-  if redis.call('HDEL', userKey, inst .. '\\0' .. string.sub(member, sep + 1)) == 1
-    and redis.call('EXISTS', userKey) == 0 then return userKey end
-  return false
-end
-`;
+export interface PresenceTimings {
+  /** Lifetime of a heartbeat key. */
+  keyTtlMs: number;
+  heartbeatMs: number;
+  sweepMs: number;
+  /** A dead node's users are announced offline within this (before timer delays and a round trip). */
+  boundMs: number;
+}
 
-// KEYS: user, node, hb, nodes. ARGV: field, member, ttlMs, instance.
-const ADD = `
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[3], 'NX')
-redis.call('SADD', KEYS[4], ARGV[4])
-redis.call('SADD', KEYS[2], ARGV[2])
-if redis.call('HSET', KEYS[1], ARGV[1], '1') == 1 and redis.call('HLEN', KEYS[1]) == 1 then return 1 end
-return 0`;
-
-// KEYS: user, node. ARGV: field, member.
-const REMOVE = `
-redis.call('SREM', KEYS[2], ARGV[2])
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 and redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
-return 0`;
-
-// KEYS: hb, nodes, node. ARGV: ttlMs, instance. Returns how many sockets Redis holds for the instance.
-const HEARTBEAT = `
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-return redis.call('SCARD', KEYS[3])`;
-
-// KEYS: node, hb, nodes. ARGV: ttlMs, instance, member... Makes Redis hold exactly these sockets.
-const RESYNC = `${UNLINK}
-local inst, want, expired = ARGV[2], {}, {}
-for i = 3, #ARGV do want[ARGV[i]] = true end
-for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if not want[m] then
-    redis.call('SREM', KEYS[1], m)
-    local k = unlink(inst, m)
-    if k then expired[#expired + 1] = k end
-  end
-end
-for m in pairs(want) do
-  local sep = string.find(m, '\\0', 1, true)
-  redis.call('HSET', string.sub(m, 1, sep - 1), inst .. '\\0' .. string.sub(m, sep + 1), '1')
-  redis.call('SADD', KEYS[1], m)
-end
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
-redis.call('SADD', KEYS[3], inst)
-return expired`;
-
-// KEYS: node, hb, nodes. ARGV: instance. Graceful removal of every socket of the instance.
-const CLOSE = `${UNLINK}
-local expired = {}
-for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local k = unlink(ARGV[1], m)
-  if k then expired[#expired + 1] = k end
-end
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('SREM', KEYS[3], ARGV[1])
-return expired`;
-
-// KEYS: nodes. ARGV: prefix, budget. Drops up to `budget` sockets of instances without a heartbeat.
-const SWEEP = `${UNLINK}
-local expired, budget = {}, tonumber(ARGV[2])
-for _, inst in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. 'hb:' .. inst) == 0 then
-    local nodeKey = ARGV[1] .. 'node:' .. inst
-    local members = redis.call('SPOP', nodeKey, budget)
-    for _, m in ipairs(members) do
-      local k = unlink(inst, m)
-      if k then expired[#expired + 1] = k end
-    end
-    budget = budget - #members
-    if redis.call('EXISTS', nodeKey) == 0 then redis.call('SREM', KEYS[1], inst) end
-    if budget <= 0 then return {1, expired} end
-  end
-end
-return {0, expired}`;
-
-// KEYS: lock. ARGV: instance.
-const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** The timers for an offline bound of `ttlSeconds` (see EXPIRY BOUND above). */
+export function presenceTimings(ttlSeconds: number): PresenceTimings {
+  const bound = Math.round(ttlSeconds * 1000);
+  const keyTtlMs = Math.max(3, Math.floor((bound * 4) / 5));
+  const heartbeatMs = Math.max(1, Math.floor(bound / 8));
+  const sweepMs = Math.max(1, Math.floor(bound / 6));
+  return { keyTtlMs, heartbeatMs, sweepMs, boundMs: keyTtlMs + sweepMs };
+}
 
 const SWEEP_BUDGET = 1000;
 
@@ -136,7 +78,7 @@ export class RedisPresence implements PresenceRegistry {
   private readonly prefix: string;
   private readonly instance: string;
   private readonly ttlMs: number;
-  private readonly periodMs: number;
+  private readonly sweepMs: number;
   private readonly logger: { warn(obj: object, msg?: string): void };
   /** This instance's sockets (Redis set members), updated in the same tick as the command is issued. */
   private readonly local = new Set<string>();
@@ -156,30 +98,35 @@ export class RedisPresence implements PresenceRegistry {
     }
     this.prefix = options.keyPrefix ?? 'parley:{presence}:';
     this.instance = `${options.nodeId}:${randomBytes(6).toString('hex')}`;
-    this.ttlMs = Math.round(options.ttlSeconds * 1000);
-    this.periodMs = Math.max(1, Math.floor(this.ttlMs / 3));
+    const timings = presenceTimings(options.ttlSeconds);
+    this.ttlMs = timings.keyTtlMs;
+    this.sweepMs = timings.sweepMs;
     this.logger = options.logger ?? { warn: (obj, msg) => console.warn(msg ?? 'redis presence', obj) };
     this.timers = [
-      setInterval(() => this.tick(() => this.heartbeat(), 'heartbeat'), this.periodMs),
-      setInterval(() => this.tick(() => this.sweep(), 'sweep'), this.periodMs),
+      setInterval(() => this.tick(() => this.heartbeat(), 'heartbeat'), timings.heartbeatMs),
+      setInterval(() => this.tick(() => this.sweep(), 'sweep'), timings.sweepMs),
     ];
     for (const timer of this.timers) timer.unref();
     this.tick(() => this.heartbeat(), 'heartbeat');
   }
 
-  async add(namespace: string, userId: string, socketId: string): Promise<boolean> {
+  async add(namespace: string, userId: string, socketId: string): Promise<PresenceTransition> {
     if (this.closing) throw new Error('presence registry is closed');
     const { user, field, member } = this.keys(namespace, userId, socketId);
     this.local.add(member);
     const keys = [user, this.nodeKey(), this.hbKey(), this.nodesKey()];
-    return (await this.redis.eval(ADD, 4, ...keys, field, member, this.ttlMs, this.instance)) === 1;
+    return transition(await this.redis.eval(ADD, 4, ...keys, field, member, this.ttlMs, this.instance));
   }
 
-  async remove(namespace: string, userId: string, socketId: string): Promise<boolean> {
-    if (this.closing) return false;
+  async remove(namespace: string, userId: string, socketId: string): Promise<PresenceTransition> {
+    if (this.closing) return NO_CHANGE;
     const { user, field, member } = this.keys(namespace, userId, socketId);
     this.local.delete(member);
-    return (await this.redis.eval(REMOVE, 2, user, this.nodeKey(), field, member)) === 1;
+    return transition(await this.redis.eval(REMOVE, 2, user, this.nodeKey(), field, member));
+  }
+
+  async isCurrent(namespace: string, userId: string, version: number): Promise<boolean> {
+    return (await this.redis.get(`${this.userKey(namespace, userId)}#v`)) === String(version);
   }
 
   async onlineAmong(namespace: string, userIds: readonly string[]): Promise<Set<string>> {
@@ -232,7 +179,7 @@ export class RedisPresence implements PresenceRegistry {
 
   private async sweep(): Promise<void> {
     const lock = `${this.prefix}sweep-lock`;
-    if ((await this.redis.set(lock, this.instance, 'PX', this.periodMs, 'NX')) !== 'OK') return;
+    if ((await this.redis.set(lock, this.instance, 'PX', this.sweepMs, 'NX')) !== 'OK') return;
     try {
       for (;;) {
         const [more, expired] = (await this.redis.eval(SWEEP, 1, this.nodesKey(), this.prefix, SWEEP_BUDGET)) as [number, string[]];

@@ -6,6 +6,8 @@ export const ClientEvent = {
   Typing: 'typing',
   Read: 'read',
   Sync: 'sync',
+  /** The non-creator of a pending room turns the request down; the room is deleted. */
+  DeclineRoom: 'decline-room',
 } as const;
 export type ClientEventName = (typeof ClientEvent)[keyof typeof ClientEvent];
 
@@ -17,6 +19,9 @@ export const ServerEvent = {
   Message: 'message',
   Typing: 'typing',
   Read: 'read',
+  DeclineRoom: 'decline-room',
+  /** The platform closed a room (both members). */
+  RoomClosed: 'room-closed',
 } as const;
 export type ServerEventName = (typeof ServerEvent)[keyof typeof ServerEvent];
 
@@ -26,6 +31,14 @@ export const PrivateNotice = {
   ListOnlineUser: 'list-online-user',
   Online: 'online',
   Offline: 'offline',
+  /** The platform banned the user: sent with `success: false` (code `forbidden`) right before the socket is cut. */
+  Banned: 'banned',
+} as const;
+
+/** Messages between the nodes of a cluster (Socket.IO serverSideEmit), never seen by clients. */
+export const NodeEvent = {
+  /** A room's status changed elsewhere: forget what this node cached about it. Payload: roomToken. */
+  RoomChanged: 'parley:room-changed',
 } as const;
 export type PrivateNoticeName = (typeof PrivateNotice)[keyof typeof PrivateNotice];
 

@@ -12,18 +12,27 @@ export const ATTACHMENT_ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
 
 const decimal = z.number().finite().transform(String);
 
+// U+0000 and unpaired UTF-16 surrogates cannot be stored identically on every backend (PostgreSQL refuses
+// the first, UTF-8 encoding replaces the second): every client string that may be stored or compared is checked.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value);
+/** A client string field: any text except U+0000 and unpaired surrogates (⇒ `invalid_payload`). */
+export const storableText = () => z.string().refine(isStorableText, 'must not contain U+0000 or an unpaired UTF-16 surrogate');
+
 export const userId = z
   .union([z.string(), decimal])
   .pipe(z.string().regex(USER_ID_PATTERN, 'must be 1–128 characters from [A-Za-z0-9_.:@-]'));
 
 export const roomKey = z
   .union([z.string(), decimal])
-  .pipe(z.string().regex(ROOM_KEY_PATTERN, 'must be 1–128 characters without control characters'));
+  .pipe(storableText().regex(ROOM_KEY_PATTERN, 'must be 1–128 characters without control characters'));
 
 /** An optional room key where clients often send "" or null for "none": those mean absent. */
 const optionalRoomKey = z.preprocess((v) => (v === '' || v === null ? undefined : v), roomKey.optional());
 
-export const messageId = z.string().regex(ROOM_KEY_PATTERN, 'must be a message _id');
+/** Message ids are ULIDs: 26 characters of Crockford base 32, upper case (see services/ids.ts). */
+export const MESSAGE_ID_PATTERN = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+export const messageId = storableText().regex(MESSAGE_ID_PATTERN, 'must be a message _id (a 26-character ULID)');
 
 export const messageTypes = ['text', 'image', 'vdo', 'audio'] as const;
 export type MessageType = (typeof messageTypes)[number];
@@ -51,6 +60,9 @@ export const acceptRoomSchema = z.object({
 });
 export type AcceptRoomPayload = z.infer<typeof acceptRoomSchema>;
 
+export const declineRoomSchema = z.object({ roomToken: roomKey });
+export type DeclineRoomPayload = z.infer<typeof declineRoomSchema>;
+
 function isMediaUrl(value: string): boolean {
   if (value.length > MEDIA_URL_MAX || /[\s\u0000-\u001f\u007f]/.test(value)) return false;
   if (!URL.canParse(value)) return false;
@@ -62,10 +74,10 @@ function isMediaUrl(value: string): boolean {
 export function messageSchema(maxMessageLength: number) {
   return z
     .object({
-      message: z.string().optional(),
+      message: storableText().optional(),
       type: z.enum(messageTypes).default('text'),
       roomToken: roomKey.optional(),
-      clientMsgId: z.string().min(1).max(CLIENT_MSG_ID_MAX).optional(),
+      clientMsgId: storableText().min(1).max(CLIENT_MSG_ID_MAX).optional(),
       attachmentId: z.string().regex(ATTACHMENT_ID_PATTERN, 'must be the id of an upload').optional(),
     })
     .superRefine((p, ctx) => {
@@ -103,7 +115,9 @@ export type TypingPayload = z.infer<typeof typingSchema>;
 export const readSchema = z.object({ roomToken: roomKey, messageId });
 export type ReadPayload = z.infer<typeof readSchema>;
 
-export const syncSchema = z.object({ since: messageId.optional(), roomToken: roomKey.optional() });
+/** `since` omitted or "0" means from the beginning; anything else must be a message _id. */
+const syncSince = z.preprocess((v) => (v === '0' ? undefined : v), messageId.optional());
+export const syncSchema = z.object({ since: syncSince, roomToken: roomKey.optional() });
 export type SyncPayload = z.infer<typeof syncSchema>;
 
 const digits = z.string().regex(/^[0-9]+$/, 'must be a whole number (digits only)');

@@ -2,7 +2,11 @@ import type { ErrorBody } from './errors.js';
 import type { ClientEvent, ServerEvent, PrivateNotice } from './events.js';
 import type { MessageType } from './schemas.js';
 
-export type RoomStatus = 'pending' | 'active';
+/** `closed`: closed by the platform (§10); clients must tolerate statuses they do not know. */
+export type RoomStatus = 'pending' | 'active' | 'closed';
+
+/** What a stored message may be: the client types plus `system` (platform messages; clients must tolerate it). */
+export type StoredMessageType = MessageType | 'system';
 
 export interface Room {
   _id: string;
@@ -18,13 +22,16 @@ export interface Room {
 export interface Message {
   _id: string;
   message: string;
-  message_type: MessageType;
+  message_type: StoredMessageType;
   senderId: string;
-  receiverId: string;
+  /** null for a system message (it is for both members). */
+  receiverId: string | null;
   room_id: string;
   roomToken: string;
   clientMsgId?: string;
   dt: string;
+  /** A system message's structured content (e.g. an order card): a JSON object. */
+  data?: Record<string, unknown>;
   /** The uploaded file a media message names by `attachmentId` (its `message` is then the file's url). */
   attachment?: Attachment;
 }
@@ -119,6 +126,7 @@ export interface ClientToServerEvents {
   [ClientEvent.Typing]: (payload: { roomToken?: string }, ack?: Ack) => void;
   [ClientEvent.Read]: (payload: { roomToken: string; messageId: string }, ack?: Ack) => void;
   [ClientEvent.Sync]: (payload: { since?: string; roomToken?: string }, ack?: Ack<SyncData>) => void;
+  [ClientEvent.DeclineRoom]: (payload: { roomToken: string | number }, ack?: Ack<RoomData>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -129,6 +137,9 @@ export interface ServerToClientEvents {
   [ServerEvent.Message]: (payload: Message) => void;
   [ServerEvent.Typing]: (payload: TypingNotice) => void;
   [ServerEvent.Read]: (payload: ReadNotice) => void;
+  /** A pending room was declined (and deleted): to both members; `room` is as it was. */
+  [ServerEvent.DeclineRoom]: (payload: Success<RoomData>) => void;
+  [ServerEvent.RoomClosed]: (payload: Success<RoomData>) => void;
 }
 
 /** Who is acting: the authenticated user on one socket in one namespace. */

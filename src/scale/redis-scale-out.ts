@@ -9,6 +9,8 @@ export interface RedisScaleOutOptions {
   ttlSeconds: number;
   /** Prefix of every key and channel (config `redisKeyPrefix`). */
   keyPrefix: string;
+  /** The broadcast stream keeps about this many entries (config `redisStreamMaxLen`). */
+  streamMaxLen: number;
   log: Logger;
 }
 
@@ -49,7 +51,7 @@ async function quit(client: Redis): Promise<void> {
 /**
  * Many nodes: the Redis streams adapter carries broadcasts (it survives Redis blips and supports
  * connection state recovery, see docs/scaling.md); presence counts live in Redis.
- * Two connections of our own: presence and health on one, the adapter's publishing on the other (the
+ * Two connections of our own: presence, per-user rate budgets and health on one, the adapter's publishing on the other (the
  * adapter opens two more: one reading the stream, one subscribed for its request/response traffic).
  */
 export async function createRedisScaleOut(url: string, options: RedisScaleOutOptions): Promise<ScaleOut> {
@@ -77,9 +79,11 @@ export async function createRedisScaleOut(url: string, options: RedisScaleOutOpt
           streamName: `${options.keyPrefix}stream`,
           sessionKeyPrefix: `${options.keyPrefix}session:`,
           channelPrefix: `${options.keyPrefix}sio`,
+          maxLen: options.streamMaxLen,
         }),
       );
     },
+    budgets: { redis, keyPrefix: options.keyPrefix },
     readiness: {
       redis: async () => {
         if (redis.status !== 'ready' || publisher.status !== 'ready') throw new Error('redis is unreachable');

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import type { Config } from '../config/schema.js';
+import type { SharedBudgets } from '../limits/token-bucket-gate.js';
 import { LocalPresence } from '../presence/local-presence.js';
 import type { PresenceRegistry } from '../presence/presence-registry.js';
 
@@ -11,6 +12,8 @@ export interface ScaleOut {
   attach(io: Server): void;
   /** Readiness probes of what the cross-node machinery depends on, by name (none on a single node). */
   readonly readiness: Readonly<Record<string, () => Promise<void>>>;
+  /** Where per-user rate budgets are shared between nodes (none on a single node). */
+  readonly budgets?: SharedBudgets;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,7 @@ export async function createScaleOut(config: Config, nodeId: string, log: Logger
     nodeId,
     ttlSeconds: config.presenceTtlSeconds,
     keyPrefix: config.redisKeyPrefix,
+    streamMaxLen: config.redisStreamMaxLen,
     log,
   });
 }

@@ -5,6 +5,7 @@ import { isMember, notFound } from './room-service.js';
 export const HISTORY_MIN_LIMIT = 5;
 export const HISTORY_MAX_LIMIT = 20;
 export const HISTORY_DEFAULT_LIMIT = 5;
+const MAX_PAGE = Number.MAX_SAFE_INTEGER;
 
 export type HistoryPage =
   | { messages: Message[]; page: number; limit: number; total: number; totalPages: number }
@@ -21,6 +22,8 @@ export class HistoryService {
     private readonly rooms: RoomRepository,
     private readonly messages: MessageRepository,
     private readonly namespaces: readonly string[],
+    /** Throws for a reader who may not read (e.g. banned: `forbidden`). */
+    private readonly admit: (namespace: string, userId: string) => Promise<void> = async () => {},
   ) {}
 
   /** `reader` is the authenticated user in jwt mode; undefined in trusted mode (the token is enough). */
@@ -28,6 +31,7 @@ export class HistoryService {
     if (!this.namespaces.includes(query.namespace)) {
       throw new ParleyError('not_found', `No namespace "${query.namespace}".`);
     }
+    if (reader !== undefined) await this.admit(query.namespace, reader);
     const room = await this.rooms.findByToken(query.namespace, query.roomToken);
     if (!room) throw notFound(query.roomToken);
     if (reader !== undefined && !isMember(room, reader)) {
@@ -38,7 +42,8 @@ export class HistoryService {
     if (query.before !== undefined || query.after !== undefined) {
       return this.cursorPage(room._id, query, limit, total);
     }
-    const page = Math.max(1, query.page === undefined ? 1 : Number(query.page));
+    // A page beyond any room's length (even 300 digits) is simply past the end; keep it a safe integer.
+    const page = Math.min(MAX_PAGE, Math.max(1, query.page === undefined ? 1 : Number(query.page)));
     const offset = (page - 1) * limit;
     const messages = offset < total ? await this.messages.pageInRoom(room._id, offset, limit) : [];
     return { messages, page, limit, total, totalPages: Math.ceil(total / limit) };

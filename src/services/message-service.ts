@@ -6,7 +6,7 @@ import type { Clock } from './clock.js';
 import { idTime, type IdGenerator } from './ids.js';
 import type { MessageWriter } from './message-writer.js';
 import type { RateGate } from './rate-gate.js';
-import { counterpartOf, type RoomService } from './room-service.js';
+import { assertNotClosed, counterpartOf, type RoomService } from './room-service.js';
 
 export interface SendResult {
   message: Message;
@@ -103,9 +103,11 @@ export class MessageService {
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
     if (attachment) candidate.attachment = attachment;
-    const stored = await this.writer.write({ ...candidate, namespace: actor.namespace });
-    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry.
-    const created = stored._id === id;
+    const toStore = { ...candidate, namespace: actor.namespace };
+    const stored = await this.writer.write(toStore);
+    // A concurrent send with the same clientMsgId may have won the race: then this one is the retry. (The
+    // store may have given the message a greater id, so that ids commit in order: it is in toStore.)
+    const created = stored._id === toStore._id;
     return { message: stored, created, room: created ? room : undefined };
   }
 
@@ -122,6 +124,7 @@ export class MessageService {
 
   async markRead(actor: Actor, payload: ReadPayload): Promise<ReadResult> {
     const room = await this.rooms.memberRoom(actor, payload.roomToken);
+    assertNotClosed(room);
     const message = await this.messages.findInRoom(room._id, payload.messageId);
     if (!message) throw new ParleyError('not_found', `No message "${payload.messageId}" in this room.`);
     await this.gate.consume(actor, 'other');
@@ -130,12 +133,13 @@ export class MessageService {
   }
 
   async sync(actor: Actor, payload: SyncPayload): Promise<{ messages: Message[]; hasMore: boolean }> {
-    const roomIds =
-      payload.roomToken !== undefined
-        ? [(await this.rooms.memberRoom(actor, payload.roomToken))._id]
-        : await this.messages.roomIdsOf(actor.namespace, actor.userId);
+    const room = payload.roomToken !== undefined ? await this.rooms.memberRoom(actor, payload.roomToken) : undefined;
     await this.gate.consume(actor, 'other');
-    const rows = await this.messages.afterInRooms(roomIds, payload.since ?? '', this.syncPageSize + 1);
+    const since = payload.since ?? '';
+    const limit = this.syncPageSize + 1;
+    const rows = room
+      ? await this.messages.afterInRoom(room._id, since, limit)
+      : await this.messages.afterForUser(actor.namespace, actor.userId, since, limit);
     const hasMore = rows.length > this.syncPageSize;
     return { messages: hasMore ? rows.slice(0, this.syncPageSize) : rows, hasMore };
   }

@@ -2,6 +2,7 @@ import {
   ParleyError,
   type AcceptRoomPayload,
   type Actor,
+  type DeclineRoomPayload,
   type JoinRoomPayload,
   type Room,
 } from '../protocol/index.js';
@@ -11,7 +12,10 @@ import type { Clock } from './clock.js';
 import type { RateGate } from './rate-gate.js';
 
 export interface RoomLimits {
+  /** Rooms the user created or accepted (requests others sent it do not count). */
   maxRoomsPerUser: number;
+  /** The user's own requests still pending. */
+  maxPendingPerUser: number;
 }
 
 export interface JoinResult {
@@ -40,8 +44,9 @@ const ACTIVE_CACHE_SIZE = 10_000;
 /** Rooms: creation, acceptance, and finding the room an event is about (SPEC §4, §6). */
 export class RoomService {
   /**
-   * Active rooms by namespace + token. Safe without invalidation: rooms are never deleted, their
-   * members never change, and `active` is final — so every node may cache them on its own.
+   * Active rooms by namespace + token. Active rooms are never deleted (only a pending request can be
+   * declined) and their members never change; only the platform changes an active room's status (close),
+   * and then every node is told to forget the room (`forget`).
    */
   private readonly activeCache = new Map<string, Room>();
 
@@ -63,8 +68,15 @@ export class RoomService {
     if (existing) return { room: this.sameRoomOrTaken(existing, payload), created: false, counterpart };
 
     await this.gate.consume(actor, 'joinRoom');
-    if ((await this.rooms.countForUser(actor.namespace, actor.userId)) >= this.limits.maxRoomsPerUser) {
+    const { owned, pendingSent } = await this.rooms.countOwned(actor.namespace, actor.userId);
+    if (owned >= this.limits.maxRoomsPerUser) {
       throw new ParleyError('rate_limited', `You already have ${this.limits.maxRoomsPerUser} rooms, the most allowed.`);
+    }
+    if (pendingSent >= this.limits.maxPendingPerUser) {
+      throw new ParleyError(
+        'rate_limited',
+        `You already have ${this.limits.maxPendingPerUser} requests waiting to be accepted, the most allowed.`,
+      );
     }
     const id = this.ids.next();
     const candidate: Room = {
@@ -105,11 +117,30 @@ export class RoomService {
       throw new ParleyError('forbidden', 'Only the member who did not create the room can accept it.');
     }
     if (room.status === 'active') return { room, changed: false };
+    assertNotClosed(room);
     await this.gate.consume(actor, 'other');
     const changed = await this.rooms.activate(room._id);
     const active: Room = { ...room, status: 'active' };
     this.remember(actor.namespace, active);
     return { room: active, changed };
+  }
+
+  /** The member who did not create a pending room turns it down: the room is deleted. */
+  async decline(actor: Actor, payload: DeclineRoomPayload): Promise<{ room: Room }> {
+    const room = await this.rooms.findByToken(actor.namespace, payload.roomToken);
+    if (!room) throw notFound(payload.roomToken);
+    if (!isMember(room, actor.userId)) throw new ParleyError('forbidden', 'You are not a member of this room.');
+    if (room.createdBy === actor.userId) {
+      throw new ParleyError('forbidden', 'Only the member who did not create the room can decline it.');
+    }
+    if (room.status === 'active') throw alreadyAccepted();
+    await this.gate.consume(actor, 'other');
+    if (!(await this.rooms.deletePending(room._id))) {
+      // Accepted or declined meanwhile (another device): say which.
+      if ((await this.rooms.findByToken(actor.namespace, payload.roomToken))?.status === 'active') throw alreadyAccepted();
+      throw notFound(payload.roomToken);
+    }
+    return { room };
   }
 
   /** The room an event names, checked for membership; any status. */
@@ -133,10 +164,13 @@ export class RoomService {
       return active[0]!;
     }
     const room = await this.memberRoom(actor, roomToken);
-    if (room.status !== 'active') {
-      throw new ParleyError('room_not_active', 'The room is pending: the other member has not accepted it yet.');
-    }
+    assertOpen(room);
     return room;
+  }
+
+  /** Forgets a room whose status changed (closed or reopened by the platform). */
+  forget(namespace: string, roomToken: string): void {
+    this.activeCache.delete(`${namespace}\u0000${roomToken}`);
   }
 
   private async findByToken(namespace: string, roomToken: string): Promise<Room | undefined> {
@@ -156,9 +190,31 @@ export class RoomService {
     return this.rooms.listForUser(actor.namespace, actor.userId, this.limits.maxRoomsPerUser);
   }
 
+  listFor(namespace: string, userId: string, limit: number): Promise<RoomListing[]> {
+    return this.rooms.listForUser(namespace, userId, limit);
+  }
+
   counterparts(actor: Pick<Actor, 'namespace' | 'userId'>): Promise<string[]> {
     return this.rooms.counterpartsOf(actor.namespace, actor.userId);
   }
+}
+
+function alreadyAccepted(): ParleyError {
+  return new ParleyError('forbidden', 'The room has been accepted: only a pending request can be declined.');
+}
+
+/** `room_not_active` unless the room is active (pending: not accepted yet; closed: by the platform). */
+export function assertOpen(room: Room): void {
+  if (room.status === 'active') return;
+  throw new ParleyError(
+    'room_not_active',
+    room.status === 'closed' ? 'The room is closed.' : 'The room is pending: the other member has not accepted it yet.',
+  );
+}
+
+/** `read` (and the like) work in pending rooms but not in closed ones. */
+export function assertNotClosed(room: Room): void {
+  if (room.status === 'closed') throw new ParleyError('room_not_active', 'The room is closed.');
 }
 
 export function notFound(roomToken: string): ParleyError {

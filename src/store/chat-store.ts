@@ -1,4 +1,8 @@
+import type { Kysely } from 'kysely';
 import type { AttachmentKind, Message, Room } from '../protocol/index.js';
+import type { PlatformRepository } from './platform-repository.js';
+import type { Database } from './schema.js';
+import type { WriteHooks } from './write-hooks.js';
 
 /** A room as listed for one user, before presence is added. */
 export interface RoomListing extends Room {
@@ -16,6 +20,13 @@ export interface RoomRepository {
   activate(roomId: string): Promise<boolean>;
   listForUser(namespace: string, userId: string, limit: number): Promise<RoomListing[]>;
   countForUser(namespace: string, userId: string): Promise<number>;
+  /**
+   * The user's rooms that count toward its limit (those it created or that are active, i.e. it created or
+   * accepted) and its own requests still pending. Requests others sent it are in neither.
+   */
+  countOwned(namespace: string, userId: string): Promise<{ owned: number; pendingSent: number }>;
+  /** Deletes the room if it is still pending; true only for the call that deleted it. */
+  deletePending(roomId: string): Promise<boolean>;
   /** Up to `limit` active rooms of the user (enough to tell "exactly one"). */
   activeForUser(namespace: string, userId: string, limit: number): Promise<Room[]>;
   /** Everyone who shares a room (pending or active) with the user. */
@@ -30,6 +41,9 @@ export interface MessageRepository {
   /**
    * Stores the batch in one transaction, in order. A message whose (namespace, senderId, clientMsgId)
    * is already stored is not stored again: its slot in the result holds the original.
+   * Ids commit in order per user: a stored message's `_id` is greater than every id already stored for its
+   * sender or receiver. An `_id` that is not is replaced (with its `dt`) in the given object itself.
+   * A batch that fails fails whole (nothing of it is stored).
    */
   insertBatch(messages: StoredMessage[]): Promise<Message[]>;
   findByClientMsgId(namespace: string, senderId: string, clientMsgId: string): Promise<Message | undefined>;
@@ -43,6 +57,8 @@ export interface MessageRepository {
   afterInRoom(roomId: string, after: string, limit: number): Promise<Message[]>;
   /** Oldest first: messages after `since` in the given rooms. */
   afterInRooms(roomIds: readonly string[], since: string, limit: number): Promise<Message[]>;
+  /** Oldest first: messages after `since` in every room of the user in the namespace, however many. */
+  afterForUser(namespace: string, userId: string, since: string, limit: number): Promise<Message[]>;
   /** Ids of every room of the user in the namespace. */
   roomIdsOf(namespace: string, userId: string): Promise<string[]>;
 }
@@ -103,6 +119,11 @@ export interface ChatStore {
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
   readonly attachments: AttachmentRepository;
+  readonly platform: PlatformRepository;
+  /** What writes record in their own transaction (the webhook outbox): `hooks.record(trx, events)`. */
+  readonly hooks: WriteHooks;
+  /** Runs `work` in one transaction (on SQLite the message writer waits for it: keep it short). */
+  transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Message } from '../protocol/index.js';
 import type { MessageRepository, StoredMessage } from './chat-store.js';
 import type { Database, MessagesTable } from './schema.js';
+import { greatest, orderAbove } from './ordered-ids.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 import { fromMessage, toMessage } from './rows.js';
 
 const messageColumns = [
@@ -15,58 +17,168 @@ const messageColumns = [
   'message_type',
   'client_msg_id',
   'dt',
+  'data',
   'attachment',
 ] as const;
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
 const INSERT_CHUNK = 500;
+const CLOCK_CHUNK = 1000;
+
+type Trx = Transaction<Database>;
+
+/** Per room of a batch: its greatest new id (and that message's dt) and how many messages it got. */
+export interface RoomTouch {
+  roomId: string;
+  lastId: string;
+  dt: string;
+  count: number;
+}
+
+/** The rooms the batch's stored messages went to, sorted by room id: every writer locks them in that order. */
+export function roomTouches(messages: readonly StoredMessage[], stored: (m: StoredMessage) => boolean): RoomTouch[] {
+  const perRoom = new Map<string, RoomTouch>();
+  for (const m of messages) {
+    if (!stored(m)) continue;
+    const touch = perRoom.get(m.room_id);
+    if (!touch) perRoom.set(m.room_id, { roomId: m.room_id, lastId: m._id, dt: m.dt, count: 1 });
+    else {
+      touch.count += 1;
+      if (m._id > touch.lastId) Object.assign(touch, { lastId: m._id, dt: m.dt });
+    }
+  }
+  return [...perRoom.values()].sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0));
+}
 
 export class KyselyMessages implements MessageRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    protected readonly hooks: WriteHooks = noWriteHooks,
+  ) {}
 
+  /**
+   * One transaction: (1) lock the clocks of the batch's users, in sorted order, and give the messages ids
+   * above them; (2) insert the messages; (3) move each room forward, in room id order; (4) move the clocks.
+   * Two nodes writing to the same users wait for each other at (1) instead of deadlocking, and commit their
+   * ids in order.
+   */
   async insertBatch(messages: StoredMessage[]): Promise<Message[]> {
     if (messages.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const insertedIds = new Set<string>();
-      for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
-        const chunk = messages.slice(i, i + INSERT_CHUNK);
-        const rows = await trx
-          .insertInto('messages')
-          .values(chunk.map((m) => fromMessage(m.namespace, m)))
-          .onConflict((oc) => oc.columns(['namespace', 'sender_id', 'client_msg_id']).doNothing())
-          .returning('id')
-          .execute();
-        for (const row of rows) insertedIds.add(row.id);
-      }
-      const perRoom = new Map<string, { latest: StoredMessage; count: number }>();
-      for (const m of messages) {
-        if (insertedIds.has(m._id)) perRoom.set(m.room_id, { latest: m, count: (perRoom.get(m.room_id)?.count ?? 0) + 1 });
-      }
-      for (const { latest, count } of perRoom.values()) {
-        await trx
-          .updateTable('rooms')
-          .set((eb) => ({ activity: latest.dt, last_message_id: latest._id, message_count: eb('message_count', '+', count) }))
-          .where('id', '=', latest.room_id)
-          .execute();
-      }
-      const result: Message[] = [];
-      for (const m of messages) {
-        if (insertedIds.has(m._id)) {
-          const { namespace: _ns, ...message } = m;
-          result.push(message);
-          continue;
-        }
-        const original = await trx
-          .selectFrom('messages')
-          .select(messageColumns)
-          .where('namespace', '=', m.namespace)
-          .where('sender_id', '=', m.senderId)
-          .where('client_msg_id', '=', m.clientMsgId ?? null)
-          .executeTakeFirstOrThrow();
-        result.push(toMessage(original));
-      }
-      return result;
+      const users = await this.usersOf(trx, messages);
+      orderAbove(messages, await this.lockClocks(trx, users));
+      const insertedIds = await this.insertRows(trx, messages);
+      const inserted = (m: StoredMessage) => insertedIds.has(m._id);
+      for (const touch of roomTouches(messages, inserted)) await this.touchRoom(trx, touch);
+      await this.advanceClocks(trx, users, greatest(messages.filter(inserted).map((m) => m._id)));
+      // Rows that must commit or roll back together with these messages (the webhook outbox) are written here.
+      await this.hooks.messagesStored(trx, messages.filter(inserted));
+      return this.results(trx, messages, inserted);
     });
+  }
+
+  /**
+   * Every (namespace, user) the batch writes for, sorted: the clocks' lock order. Senders and receivers; a
+   * system message has no receiver, so both members of its room count.
+   */
+  private async usersOf(trx: Trx, messages: readonly StoredMessage[]): Promise<Array<[string, string]>> {
+    const keys = new Set<string>();
+    const roomsWithoutReceiver = new Set<string>();
+    for (const m of messages) {
+      keys.add(JSON.stringify([m.namespace, m.senderId]));
+      if (m.receiverId !== null) keys.add(JSON.stringify([m.namespace, m.receiverId]));
+      else roomsWithoutReceiver.add(m.room_id);
+    }
+    if (roomsWithoutReceiver.size > 0) {
+      const rooms = await trx
+        .selectFrom('rooms')
+        .select(['namespace', 'customer_id', 'vendor_id'])
+        .where('id', 'in', [...roomsWithoutReceiver])
+        .execute();
+      for (const r of rooms) for (const user of [r.customer_id, r.vendor_id]) keys.add(JSON.stringify([r.namespace, user]));
+    }
+    return [...keys].sort().map((key) => JSON.parse(key) as [string, string]);
+  }
+
+  /** Locks (creating where missing) the users' clock rows in the given order; returns their greatest id. */
+  private async lockClocks(trx: Trx, users: Array<[string, string]>): Promise<string> {
+    let floor = '';
+    for (let i = 0; i < users.length; i += CLOCK_CHUNK) {
+      const rows = await trx
+        .insertInto('message_clocks')
+        .values(users.slice(i, i + CLOCK_CHUNK).map(([namespace, user_id]) => ({ namespace, user_id, last_id: '' })))
+        // A no-op update: it takes the row lock and returns the row as it is.
+        .onConflict((oc) => oc.columns(['namespace', 'user_id']).doUpdateSet((eb) => ({ last_id: eb.ref('message_clocks.last_id') })))
+        .returning('last_id')
+        .execute();
+      floor = greatest([floor, ...rows.map((r) => r.last_id)]);
+    }
+    return floor;
+  }
+
+  private async insertRows(trx: Trx, messages: StoredMessage[]): Promise<Set<string>> {
+    const insertedIds = new Set<string>();
+    for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
+      const chunk = messages.slice(i, i + INSERT_CHUNK);
+      const rows = await trx
+        .insertInto('messages')
+        .values(chunk.map((m) => fromMessage(m.namespace, m)))
+        .onConflict((oc) => oc.columns(['namespace', 'sender_id', 'client_msg_id']).doNothing())
+        .returning('id')
+        .execute();
+      for (const row of rows) insertedIds.add(row.id);
+    }
+    return insertedIds;
+  }
+
+  /** last_message_id and activity only move forward, whatever order writers commit in. */
+  private async touchRoom(trx: Trx, { roomId, lastId, dt, count }: RoomTouch): Promise<void> {
+    await trx
+      .updateTable('rooms')
+      .set((eb) => ({
+        activity: sql<string>`case when activity < ${dt} then ${dt} else activity end`,
+        last_message_id: sql<string>`case when last_message_id is null or last_message_id < ${lastId} then ${lastId} else last_message_id end`,
+        message_count: eb('message_count', '+', count),
+      }))
+      .where('id', '=', roomId)
+      .execute();
+  }
+
+  private async advanceClocks(trx: Trx, users: Array<[string, string]>, lastId: string): Promise<void> {
+    if (lastId === '') return;
+    const byNamespace = new Map<string, string[]>();
+    for (const [namespace, user] of users) byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), user]);
+    for (const [namespace, ids] of byNamespace) {
+      for (let i = 0; i < ids.length; i += CLOCK_CHUNK) {
+        await trx
+          .updateTable('message_clocks')
+          .set({ last_id: lastId })
+          .where('namespace', '=', namespace)
+          .where('user_id', 'in', ids.slice(i, i + CLOCK_CHUNK))
+          .where('last_id', '<', lastId)
+          .execute();
+      }
+    }
+  }
+
+  private async results(trx: Trx, messages: StoredMessage[], inserted: (m: StoredMessage) => boolean): Promise<Message[]> {
+    const result: Message[] = [];
+    for (const m of messages) {
+      if (inserted(m)) {
+        const { namespace: _ns, ...message } = m;
+        result.push(message);
+        continue;
+      }
+      const original = await trx
+        .selectFrom('messages')
+        .select(messageColumns)
+        .where('namespace', '=', m.namespace)
+        .where('sender_id', '=', m.senderId)
+        .where('client_msg_id', '=', m.clientMsgId ?? null)
+        .executeTakeFirstOrThrow();
+      result.push(toMessage(original));
+    }
+    return result;
   }
 
   async findByClientMsgId(namespace: string, senderId: string, clientMsgId: string) {
@@ -111,6 +223,24 @@ export class KyselyMessages implements MessageRepository {
   async afterInRooms(roomIds: readonly string[], since: string, limit: number) {
     if (roomIds.length === 0) return [];
     return this.select(this.inRooms(roomIds).where('id', '>', since).orderBy('id', 'asc').limit(limit));
+  }
+
+  async afterForUser(namespace: string, userId: string, since: string, limit: number) {
+    // A subquery, not a list of ids: a user may have more rooms than a statement may bind parameters.
+    const rooms = this.db
+      .selectFrom('rooms')
+      .select('id')
+      .where('namespace', '=', namespace)
+      .where((eb) => eb.or([eb('customer_id', '=', userId), eb('vendor_id', '=', userId)]));
+    return this.select(
+      this.db
+        .selectFrom('messages')
+        .select(messageColumns)
+        .where('room_id', 'in', rooms)
+        .where('id', '>', since)
+        .orderBy('id', 'asc')
+        .limit(limit),
+    );
   }
 
   private inRooms(roomIds: readonly string[]) {

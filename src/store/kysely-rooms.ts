@@ -1,11 +1,15 @@
 import { sql, type Kysely } from 'kysely';
-import type { Room } from '../protocol/index.js';
+import { WebhookEventType, type Room } from '../protocol/index.js';
+import { noWriteHooks, type OutboxEvent, type WriteHooks } from './write-hooks.js';
 import type { RoomListing, RoomRepository } from './chat-store.js';
 import type { Database } from './schema.js';
 import { fromRoom, toMessage, toRoom } from './rows.js';
 
 export class KyselyRooms implements RoomRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly hooks: WriteHooks = noWriteHooks,
+  ) {}
 
   async findByToken(namespace: string, roomToken: string): Promise<Room | undefined> {
     const row = await this.db
@@ -18,12 +22,16 @@ export class KyselyRooms implements RoomRepository {
   }
 
   async insert(namespace: string, room: Room): Promise<Room> {
-    const inserted = await this.db
-      .insertInto('rooms')
-      .values(fromRoom(namespace, room))
-      .onConflict((oc) => oc.columns(['namespace', 'room_token']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const inserted = await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('rooms')
+        .values(fromRoom(namespace, room))
+        .onConflict((oc) => oc.columns(['namespace', 'room_token']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await this.hooks.record(trx, [roomEvent(WebhookEventType.RoomCreated, namespace, toRoom(row))]);
+      return row;
+    });
     if (inserted) return toRoom(inserted);
     const existing = await this.findByToken(namespace, room.roomToken);
     if (!existing) throw new Error('room insert conflicted but no room holds the token');
@@ -31,20 +39,40 @@ export class KyselyRooms implements RoomRepository {
   }
 
   async activate(roomId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('rooms')
-      .set({ status: 'active' })
-      .where('id', '=', roomId)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable('rooms')
+        .set({ status: 'active' })
+        .where('id', '=', roomId)
+        .where('status', '=', 'pending')
+        .returningAll()
+        .executeTakeFirst();
+      if (row) await this.hooks.record(trx, [roomEvent(WebhookEventType.RoomAccepted, row.namespace, toRoom(row))]);
+      return row !== undefined;
+    });
   }
 
+  /**
+   * One statement for the whole list: unread counts of all the user's rooms come from one grouped pass over
+   * their unread messages (not a COUNT per room), joined to the rooms with their last message and marks.
+   */
   async listForUser(namespace: string, userId: string, limit: number): Promise<RoomListing[]> {
+    const unread = this.db
+      .selectFrom('messages as x')
+      .innerJoin('rooms as ur', 'ur.id', 'x.room_id')
+      .leftJoin('room_reads as ux', (join) => join.onRef('ux.room_id', '=', 'x.room_id').on('ux.user_id', '=', userId))
+      .select('x.room_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ur.namespace', '=', namespace)
+      .where((eb) => eb.or([eb('ur.customer_id', '=', userId), eb('ur.vendor_id', '=', userId)]))
+      .where('x.sender_id', '<>', userId)
+      .where('x.id', '>', sql<string>`coalesce(ux.last_read_id, '')`)
+      .groupBy('x.room_id')
+      .as('u');
     const rows = await this.db
       .selectFrom('rooms as r')
+      .leftJoin(unread, 'u.room_id', 'r.id')
       .leftJoin('messages as m', 'm.id', 'r.last_message_id')
-      .leftJoin('room_reads as rr', (join) => join.onRef('rr.room_id', '=', 'r.id').on('rr.user_id', '=', userId))
       // room_reads holds rows for the two members only, so "not me" is the counterpart.
       .leftJoin('room_reads as cr', (join) => join.onRef('cr.room_id', '=', 'r.id').on('cr.user_id', '<>', userId))
       .selectAll('r')
@@ -60,17 +88,10 @@ export class KyselyRooms implements RoomRepository {
         'm.message_type as m_message_type',
         'm.client_msg_id as m_client_msg_id',
         'm.dt as m_dt',
+        'm.data as m_data',
         'm.attachment as m_attachment',
       ])
-      .select((eb) =>
-        eb
-          .selectFrom('messages as x')
-          .select(eb.fn.countAll<number>().as('n'))
-          .whereRef('x.room_id', '=', 'r.id')
-          .where('x.sender_id', '<>', userId)
-          .where('x.id', '>', sql<string>`coalesce(rr.last_read_id, '')`)
-          .as('unread'),
-      )
+      .select('u.n as unread')
       .where('r.namespace', '=', namespace)
       .where((eb) => eb.or([eb('r.customer_id', '=', userId), eb('r.vendor_id', '=', userId)]))
       .orderBy('r.activity', 'desc')
@@ -95,6 +116,7 @@ export class KyselyRooms implements RoomRepository {
               message_type: row.m_message_type!,
               client_msg_id: row.m_client_msg_id,
               dt: row.m_dt!,
+              data: row.m_data ?? null,
               attachment: row.m_attachment,
             }),
     }));
@@ -108,6 +130,24 @@ export class KyselyRooms implements RoomRepository {
       .where((eb) => eb.or([eb('customer_id', '=', userId), eb('vendor_id', '=', userId)]))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async countOwned(namespace: string, userId: string): Promise<{ owned: number; pendingSent: number }> {
+    const row = await this.db
+      .selectFrom('rooms')
+      .select([
+        sql<number>`coalesce(sum(case when created_by = ${userId} or status = 'active' then 1 else 0 end), 0)`.as('owned'),
+        sql<number>`coalesce(sum(case when created_by = ${userId} and status = 'pending' then 1 else 0 end), 0)`.as('pending_sent'),
+      ])
+      .where('namespace', '=', namespace)
+      .where((eb) => eb.or([eb('customer_id', '=', userId), eb('vendor_id', '=', userId)]))
+      .executeTakeFirstOrThrow();
+    return { owned: Number(row.owned), pendingSent: Number(row.pending_sent) };
+  }
+
+  async deletePending(roomId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('rooms').where('id', '=', roomId).where('status', '=', 'pending').executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async activeForUser(namespace: string, userId: string, limit: number): Promise<Room[]> {
@@ -132,4 +172,12 @@ export class KyselyRooms implements RoomRepository {
     const others = new Set(rows.map((r) => (r.customer_id === userId ? r.vendor_id : r.customer_id)));
     return [...others];
   }
+}
+
+export function roomEvent(
+  type: typeof WebhookEventType.RoomCreated | typeof WebhookEventType.RoomAccepted | typeof WebhookEventType.RoomClosed,
+  namespace: string,
+  room: Room,
+): OutboxEvent {
+  return { type, namespace, orderKey: `room:${room.roomToken}`, data: { namespace, room } };
 }

@@ -5,6 +5,9 @@ import { KyselyMessages } from './kysely-messages.js';
 import { KyselyLastSeen, KyselyReads } from './kysely-reads.js';
 import { KyselyRooms } from './kysely-rooms.js';
 import type { Database } from './schema.js';
+import { KyselyPlatform } from './kysely-platform.js';
+import type { PlatformRepository } from './platform-repository.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
 /** The repositories over any Kysely dialect: the SQL is the same for SQLite and PostgreSQL. */
 export class KyselyStore implements ChatStore {
@@ -12,6 +15,7 @@ export class KyselyStore implements ChatStore {
   readonly messages: MessageRepository;
   readonly reads: ReadRepository;
   readonly lastSeen: LastSeenRepository;
+  readonly platform: PlatformRepository;
   readonly attachments: AttachmentRepository;
 
   constructor(
@@ -20,12 +24,18 @@ export class KyselyStore implements ChatStore {
     /** A dialect's faster message repository, where it has one. */
     messages?: MessageRepository,
     private readonly afterClose: () => Promise<void> = async () => {},
+    readonly hooks: WriteHooks = noWriteHooks,
   ) {
-    this.rooms = new KyselyRooms(db);
-    this.messages = messages ?? new KyselyMessages(db);
+    this.rooms = new KyselyRooms(db, hooks);
+    this.messages = messages ?? new KyselyMessages(db, hooks);
+    this.platform = new KyselyPlatform(db, hooks, kind);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
     this.attachments = new KyselyAttachments(db);
+  }
+
+  transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
   }
 
   async ping(): Promise<void> {

@@ -1,3 +1,4 @@
+import { platformMigration } from './platform-migration.js';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 // Migrations live in code so the one binary carries its schema; names sort in apply order.
@@ -65,6 +66,26 @@ const migrations: Record<string, Migration> = {
       await sql`update rooms set message_count = (select count(*) from messages where messages.room_id = rooms.id)`.execute(db);
     },
   },
+  // Per user, the greatest message id of its rooms: a write locks its users' rows and gives its messages
+  // greater ids, so ids commit in order per user (sync from the greatest id held never skips a message).
+  // Used on PostgreSQL; SQLite serialises writers anyway and takes the greatest stored id as the floor.
+  '0003_message_clocks': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('message_clocks')
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('last_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('message_clocks_pk', ['namespace', 'user_id'])
+        .execute();
+      await sql`insert into message_clocks (namespace, user_id, last_id)
+        select namespace, user_id, max(id) from (
+          select namespace, sender_id as user_id, id from messages
+          union all select namespace, receiver_id as user_id, id from messages
+        ) m group by namespace, user_id`.execute(db);
+    },
+  },
+  '0004_platform': platformMigration,
   '0006_attachments': {
     async up(db: Kysely<any>) {
       await db.schema

@@ -3,21 +3,30 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import pino, { type Logger } from 'pino';
 import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { migrateToLatest } from './migrations.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
+import type { WriteHooks } from './write-hooks.js';
 
 export interface StoreOptions {
   databaseUrl: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Where background failures go (idle PostgreSQL clients, the WAL checkpointer); silent without. */
+  log?: Logger;
+  /** The webhook outbox and friends, written in the transactions of the changes they report. */
+  hooks?: WriteHooks;
 }
+
+const silent = pino({ level: 'silent' });
 
 /** Opens (and migrates) the store named by the URL: `sqlite:<path>`, `sqlite::memory:` or `postgres://…`. */
 export async function openStore(options: StoreOptions): Promise<ChatStore> {
-  const store = options.databaseUrl.startsWith('sqlite:') ? openSqlite(options) : openPostgres(options.databaseUrl);
+  const log = options.log ?? silent;
+  const store = options.databaseUrl.startsWith('sqlite:') ? openSqlite(options, log) : openPostgres(options.databaseUrl, log, options.hooks);
   try {
     await store.migrate();
   } catch (err) {
@@ -27,14 +36,14 @@ export async function openStore(options: StoreOptions): Promise<ChatStore> {
   return store.store;
 }
 
-function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
+function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log: Logger) {
   const path = databaseUrl.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${sqliteSynchronous}`);
   database.pragma('busy_timeout = 5000');
-  const checkpointer = path === ':memory:' ? undefined : startWalCheckpointer(path);
+  const checkpointer = path === ':memory:' ? undefined : startWalCheckpointer(path, { log });
   if (checkpointer) database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
@@ -49,7 +58,8 @@ function openSqlite({ databaseUrl, sqliteSynchronous }: StoreOptions) {
     }
   };
   const closeCheckpointer = async () => checkpointer?.close();
-  return { migrate, store: new KyselyStore('sqlite', db, new SqliteMessages(db, database), closeCheckpointer) };
+  const messages = new SqliteMessages(db, database, hooks);
+  return { migrate, store: new KyselyStore('sqlite', db, messages, closeCheckpointer, hooks) };
 }
 
 const LOCK_WAIT_MS = 15_000;
@@ -97,13 +107,14 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
   };
 }
 
-function openPostgres(url: string) {
+function openPostgres(url: string, log: Logger, hooks?: WriteHooks) {
   // Without a connection timeout, an unreachable (not refusing) server makes every event wait for the OS's
   // TCP timeout (minutes); with it, they fail as `internal` and the node keeps answering.
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
-  // An idle client losing its connection (server restart) must not crash the process.
-  pool.on('error', () => {});
+  // An idle client losing its connection (server restart) must not crash the process; the pool replaces
+  // it, but the operator should see that it happened.
+  pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Kysely holds a PostgreSQL advisory lock while migrating, so nodes may start together.
-  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db) };
+  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, undefined, undefined, hooks) };
 }

@@ -37,12 +37,13 @@ export function toMessage(row: MessagesTable): Message {
     message: row.body,
     message_type: row.message_type,
     senderId: row.sender_id,
-    receiverId: row.receiver_id,
+    receiverId: row.receiver_id === '' ? null : row.receiver_id,
     room_id: row.room_id,
     roomToken: row.room_token,
     dt: row.dt,
   };
   if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
+  if (row.data) message.data = JSON.parse(row.data) as Record<string, unknown>;
   if (typeof row.attachment === 'string') message.attachment = JSON.parse(row.attachment) as Attachment;
   return message;
 }
@@ -54,11 +55,12 @@ export function fromMessage(namespace: string, m: Message): MessagesTable {
     room_id: m.room_id,
     room_token: m.roomToken,
     sender_id: m.senderId,
-    receiver_id: m.receiverId,
+    receiver_id: m.receiverId ?? '',
     body: m.message,
     message_type: m.message_type,
     client_msg_id: m.clientMsgId ?? null,
     dt: m.dt,
+    data: m.data === undefined ? null : JSON.stringify(m.data),
     attachment_id: m.attachment?.id ?? null,
     attachment: m.attachment ? JSON.stringify(m.attachment) : null,
   };

@@ -1,4 +1,5 @@
-import type { MessageType, RoomStatus } from '../protocol/index.js';
+import type { RoomStatus, StoredMessageType } from '../protocol/index.js';
+import type { PlatformTables } from './platform-schema.js';
 
 export interface RoomsTable {
   id: string;
@@ -15,6 +16,8 @@ export interface RoomsTable {
   last_message_id: string | null;
   /** How many messages the room holds (history totals without counting). */
   message_count: number;
+  /** The platform's contact-masking choice for this room (1/0), or null: the server default (0004). */
+  contact_masking?: number | null;
 }
 
 export interface MessagesTable {
@@ -25,9 +28,11 @@ export interface MessagesTable {
   sender_id: string;
   receiver_id: string;
   body: string;
-  message_type: MessageType;
+  message_type: StoredMessageType;
   client_msg_id: string | null;
   dt: string;
+  /** A system message's `data` as JSON text (migration 0004); null otherwise. */
+  data?: string | null;
   /** The attachment a media message names (0006), and its JSON as sent. */
   attachment_id?: string | null;
   attachment?: string | null;
@@ -64,10 +69,18 @@ export interface UserSeenTable {
   last_seen: string;
 }
 
-export interface Database {
+/** Per user and namespace, the greatest message id written for it (see the 0003 migration). */
+export interface MessageClocksTable {
+  namespace: string;
+  user_id: string;
+  last_id: string;
+}
+
+export interface Database extends PlatformTables {
   rooms: RoomsTable;
   messages: MessagesTable;
   room_reads: RoomReadsTable;
   user_seen: UserSeenTable;
+  message_clocks: MessageClocksTable;
   attachments: AttachmentsTable;
 }

@@ -2,11 +2,13 @@ import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Message } from '../protocol/index.js';
 import type { StoredMessage } from './chat-store.js';
-import { KyselyMessages } from './kysely-messages.js';
+import { KyselyMessages, roomTouches } from './kysely-messages.js';
+import { orderAbove } from './ordered-ids.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
+import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
-const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, attachment_id, attachment';
+const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data, attachment_id, attachment';
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
@@ -14,10 +16,11 @@ const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, bod
  * every message takes. Everything else is inherited from the Kysely repository.
  */
 interface Statements {
+  maxId: SQLite.Statement<unknown[], { id: string | null }>;
   insertOne: SQLite.Statement;
   touchRoom: SQLite.Statement;
   byClientMsgId: SQLite.Statement<unknown[], MessagesTable>;
-  writeBatch: (messages: StoredMessage[]) => Message[];
+  writeBatch: SQLite.Transaction<(messages: StoredMessage[]) => Message[]>;
 }
 
 export class SqliteMessages extends KyselyMessages {
@@ -26,19 +29,27 @@ export class SqliteMessages extends KyselyMessages {
   constructor(
     db: Kysely<Database>,
     private readonly database: SQLite.Database,
+    hooks: WriteHooks = noWriteHooks,
   ) {
-    super(db);
+    super(db, hooks);
   }
 
   /** Prepared on first use: the tables exist only once migrations have run. */
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
+      // Writers on SQLite are serialised by the database lock, so the floor for new ids is simply the
+      // greatest stored id (an index lookup): ids commit in order, even across processes or clock steps.
+      maxId: this.database.prepare('select max(id) as id from messages'),
+      // last_message_id and activity only move forward.
       touchRoom: this.database.prepare(
-        'update rooms set activity = ?, last_message_id = ?, message_count = message_count + ? where id = ?',
+        `update rooms set activity = max(activity, @dt),
+           last_message_id = case when last_message_id is null or last_message_id < @id then @id else last_message_id end,
+           message_count = message_count + @count
+         where id = @room`,
       ),
       byClientMsgId: this.database.prepare(
         `select ${COLUMNS} from messages where namespace = ? and sender_id = ? and client_msg_id = ?`,
@@ -49,7 +60,11 @@ export class SqliteMessages extends KyselyMessages {
   }
 
   override async insertBatch(messages: StoredMessage[]): Promise<Message[]> {
-    return messages.length === 0 ? [] : this.statements.writeBatch(messages);
+    if (messages.length === 0) return [];
+    // A Kysely transaction shares this connection: a batch started inside it would join (and share the fate of) it.
+    while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    // IMMEDIATE: the write lock is taken before the floor is read.
+    return this.statements.writeBatch.immediate(messages);
   }
 
   override async findByClientMsgId(namespace: string, senderId: string, clientMsgId: string) {
@@ -57,22 +72,26 @@ export class SqliteMessages extends KyselyMessages {
     return row && toMessage(row);
   }
 
+  /** Same steps as the PostgreSQL write (see KyselyMessages.insertBatch), on prepared statements. */
   private write(messages: StoredMessage[]): Message[] {
-    const { insertOne, touchRoom, byClientMsgId } = this.statements;
-    const perRoom = new Map<string, { latest: StoredMessage; count: number }>();
+    const { maxId, insertOne, touchRoom, byClientMsgId } = this.statements;
+    orderAbove(messages, maxId.get()?.id ?? '');
+    const inserted = new Set<StoredMessage>();
     const result = messages.map((m): Message => {
       const row = fromMessage(m.namespace, m);
       const { changes } = insertOne.run(
         row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
-        row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt,
+        row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt, row.data ?? null,
         row.attachment_id ?? null, row.attachment ?? null,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
-      perRoom.set(m.room_id, { latest: m, count: (perRoom.get(m.room_id)?.count ?? 0) + 1 });
+      inserted.add(m);
       const { namespace: _ns, ...message } = m;
       return message;
     });
-    for (const { latest, count } of perRoom.values()) touchRoom.run(latest.dt, latest._id, count, latest.room_id);
+    for (const t of roomTouches(messages, (m) => inserted.has(m))) touchRoom.run({ dt: t.dt, id: t.lastId, count: t.count, room: t.roomId });
+    // Rows that must commit or roll back together with these messages (the webhook outbox) are written here.
+    this.hooks.messagesStoredSync(this.database, messages.filter((m) => inserted.has(m)));
     return result;
   }
 }

@@ -1,13 +1,25 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
 
-// Plain CommonJS so the worker needs no TypeScript loader.
+// Plain CommonJS so the worker needs no TypeScript loader. It reports a failing checkpoint once, and
+// again when checkpoints succeed after failing, so a persistent fault does not flood the log.
 const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 5000');
-const checkpoint = (mode) => { try { db.pragma('wal_checkpoint(' + mode + ')'); } catch {} };
+let failing = false;
+const checkpoint = (mode) => {
+  try {
+    db.pragma('wal_checkpoint(' + mode + ')');
+    if (failing) parentPort.postMessage({ recovered: true, mode });
+    failing = false;
+  } catch (err) {
+    if (!failing) parentPort.postMessage({ error: String(err && err.message || err), mode });
+    failing = true;
+  }
+};
 const timer = setInterval(() => checkpoint('PASSIVE'), workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
@@ -28,16 +40,26 @@ export interface WalCheckpointer {
   close(): Promise<void>;
 }
 
+export interface WalCheckpointerOptions {
+  intervalMs?: number;
+  log?: Logger;
+}
+
 /**
  * Copies the WAL back into the database file from a worker thread, on its own connection. A checkpoint
  * writes and syncs many pages; done by the connection that commits messages, it stalled the event loop
  * for tens of milliseconds (the ack tail in the benchmark).
  */
-export function startWalCheckpointer(path: string, intervalMs = 250): WalCheckpointer {
+export function startWalCheckpointer(path: string, { intervalMs = 250, log }: WalCheckpointerOptions = {}): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
   worker.unref();
-  worker.on('error', () => {});
+  // The main connection's autocheckpoint still bounds the WAL; a dead worker costs latency, not data.
+  worker.on('error', (err) => log?.error({ err, path }, 'WAL checkpointer stopped; SQLite falls back to its own checkpoints'));
+  worker.on('message', (note: { error?: string; recovered?: boolean; mode: string }) => {
+    if (note.error !== undefined) log?.warn({ error: note.error, mode: note.mode, path }, 'WAL checkpoint failed');
+    else if (note.recovered) log?.info({ mode: note.mode, path }, 'WAL checkpoints succeed again');
+  });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async close() {

@@ -21,7 +21,15 @@ export interface ServerProcess {
 /** Writes a CONFIG_FILE with generous rate limits (plus `extra`) into `dir`. */
 export function writeConfig(dir: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, 'config.json');
-  const rateLimits = { message: generous, typing: generous, joinRoom: generous, other: generous, history: generous };
+  const rateLimits = {
+    message: generous,
+    typing: generous,
+    joinRoom: generous,
+    other: generous,
+    history: generous,
+    connectPerIp: generous,
+    connectPerUser: generous,
+  };
   writeFileSync(file, JSON.stringify({ authMode: 'trusted', rateLimits, ...extra }));
   return file;
 }

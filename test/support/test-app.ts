@@ -67,7 +67,15 @@ export async function createTestApp(
       logLevel: 'silent',
       databaseUrl: overrides.databaseUrl ?? (await storageUrl(dbPath)),
       uploadDir: join(dirname(dbPath), 'uploads'),
-      rateLimits: { message: generous, typing: generous, joinRoom: generous, other: generous, history: generous },
+      rateLimits: {
+        message: generous,
+        typing: generous,
+        joinRoom: generous,
+        other: generous,
+        history: generous,
+        connectPerIp: generous,
+        connectPerUser: generous,
+      },
       ...overrides,
     },
   });

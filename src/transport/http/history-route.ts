@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { historyQuerySchema, parsePayload } from '../../protocol/index.js';
+import { ParleyError, historyQuerySchema, parsePayload } from '../../protocol/index.js';
 import type { HttpDeps } from './http-server.js';
 
 const errorBody = {
@@ -33,10 +33,20 @@ export function registerHistoryRoute(app: FastifyInstance, deps: HttpDeps): void
       },
     },
     async (req) => {
-      const query = parsePayload(historyQuerySchema, req.query, 'history query');
+      const query = parsePayload(historyQuerySchema, singleValues(req.query), 'history query');
       return { success: true, data: await deps.history.read(query, req.reader) };
     },
   );
+}
+
+/** A key given twice (`?roomToken=a&roomToken=b`) is refused with a sentence naming it, before zod's wording. */
+function singleValues(query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  const repeated = Object.entries(query).find(([, value]) => Array.isArray(value));
+  if (repeated) {
+    throw new ParleyError('invalid_payload', `Invalid history query: "${repeated[0].slice(0, 64)}" is given more than once; give it once.`);
+  }
+  return query;
 }
 
 declare module 'fastify' {

@@ -2,15 +2,18 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { ParleyError, errorRegistry, toParleyError } from '../../protocol/index.js';
+import { AuthFailure } from '../../auth/auth-failure.js';
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { HistoryService } from '../../services/history-service.js';
 import { registerDemoAssets } from './demo-assets.js';
 import { registerHistoryRoute } from './history-route.js';
+import { registerMetricsRoute } from './metrics-route.js';
+import { registerPlatformApi, type PlatformDeps } from './platform/index.js';
 import { registerUploadRoutes, type UploadRouteDeps } from './upload-route.js';
 
 export interface HttpDeps {
@@ -23,6 +26,14 @@ export interface HttpDeps {
   corsOrigins: readonly string[];
   historyRate: { points: number; durationSeconds: number };
   demoDir: string | undefined;
+  /** GET /docs/json is served (config serveDocs). */
+  serveDocs: boolean;
+  /** GET /metrics: open to anyone, or only with `Authorization: Bearer <token>`; absent when neither. */
+  metricsAccess: { public: boolean; token: string | undefined };
+  /** True from the moment shutdown starts: /readyz then answers 503 so balancers stop sending traffic. */
+  draining: () => boolean;
+  /** The platform API (server to server); absent: no /v1/platform routes. */
+  platform?: PlatformDeps;
   /** Attachments (POST/GET /v1/uploads). */
   uploads?: UploadRouteDeps;
 }
@@ -32,11 +43,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path ids are up to 128 characters, more once percent-encoded (find-my-way's default cap is 100).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     forceCloseConnections: true,
   });
 
-  app.setErrorHandler((err: FastifyError | ParleyError, _req, reply) => {
+  app.setErrorHandler((err: FastifyError | ParleyError, req, reply) => {
     const error =
       err instanceof ParleyError
         ? err
@@ -46,6 +58,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             ? new ParleyError('invalid_payload', err.message)
             : toParleyError(err);
     if (error.code === 'internal') deps.log.error({ err }, 'request failed');
+    if (error.code === 'unauthorized') logUnauthorized(deps.log, error, req);
     deps.metrics.errors.inc({ code: error.code });
     return reply.status(errorRegistry[error.code].status).send({ success: false, error: error.toBody() });
   });
@@ -57,7 +70,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   await app.register(swagger, {
     openapi: {
       info: { title: 'Parley HTTP API', version: '1.0.0', description: 'Chat history and operations endpoints.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          platformKey: { type: 'http', scheme: 'bearer', description: 'A platform API key (API_KEYS)' },
+        },
+      },
     },
   });
   await app.register(rateLimit, {
@@ -67,26 +85,34 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
 
   registerHistoryRoute(app, deps);
+  if (deps.platform) await registerPlatformApi(app, deps.platform);
   if (deps.uploads) await registerUploadRoutes(app, deps.uploads);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ success: true, status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    if (deps.draining()) {
+      return reply.status(503).send({ success: false, error: { code: 'internal', message: 'Shutting down.' }, status: 'draining' });
+    }
     const checks = await probe(deps.readiness, deps.log);
     const down = Object.keys(checks).filter((name) => checks[name] === 'down');
     if (down.length === 0) return { success: true, status: 'ready', checks };
     const error = { code: 'internal', message: `Unreachable: ${down.join(', ')}.` };
     return reply.status(503).send({ success: false, error, checks });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type(deps.metrics.contentType).send(await deps.metrics.text()),
-  );
-  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  registerMetricsRoute(app, deps);
+  if (deps.serveDocs) app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 
   if (deps.demoDir && existsSync(deps.demoDir)) {
     await app.register(fastifyStatic, { root: deps.demoDir, prefix: '/', index: ['index.html'] });
     await registerDemoAssets(app, deps.log);
   }
   return app;
+}
+
+/** Each 401 at info with its reason (never the token), so credential trouble is visible in the logs. */
+function logUnauthorized(log: Logger, error: ParleyError, req: FastifyRequest): void {
+  const reason = error instanceof AuthFailure ? error.reason : 'invalid';
+  log.info({ reason, method: req.method, path: req.url.split('?')[0], ip: req.ip }, `request unauthorized: ${reason}`);
 }
 
 const PROBE_TIMEOUT_MS = 3000;

@@ -1,6 +1,7 @@
 import {
   ClientEvent,
-  acceptRoomSchema,
+    acceptRoomSchema,
+  declineRoomSchema,
   joinRoomSchema,
   parsePayload,
   readSchema,
@@ -55,6 +56,11 @@ export function chatHandlers(services: ChatServices, notifier: Notifier): Record
           if (changed) notifier.roomAccepted(actor.userId, room);
         },
       };
+    },
+
+    [ClientEvent.DeclineRoom]: async (actor, raw) => {
+      const { room } = await rooms.decline(actor, parsePayload(declineRoomSchema, raw, 'decline-room payload'));
+      return { reply: { data: { room } }, after: () => notifier.roomDeclined(room) };
     },
 
     [ClientEvent.Message]: async (actor, raw) => {

@@ -29,8 +29,14 @@ export class Notifier {
     this.nsp.to(userRoom(room.createdBy)).emit(ServerEvent.Joined, { success: true, data: { room } });
   }
 
-  message(message: Message): void {
-    this.nsp.to([userRoom(message.senderId), userRoom(message.receiverId)]).emit(ServerEvent.Message, message);
+  roomDeclined(room: Room): void {
+    this.nsp.to([userRoom(room.customerID), userRoom(room.vendorID)]).emit(ServerEvent.DeclineRoom, { success: true, data: { room } });
+  }
+
+  /** To sender and receiver; a system message (no receiver) goes to `members`, the room's two members. */
+  message(message: Message, members?: readonly string[]): void {
+    const to = members ?? [message.senderId, message.receiverId ?? message.senderId];
+    this.nsp.to(to.map(userRoom)).emit(ServerEvent.Message, message);
   }
 
   typing(to: string, roomToken: string, userId: string): void {
@@ -39,6 +45,25 @@ export class Notifier {
 
   read(to: string, notice: ReadNotice): void {
     this.nsp.to(userRoom(to)).emit(ServerEvent.Read, notice);
+  }
+
+  /** The platform activated the room: both members get `joined`. */
+  roomActivated(room: Room): void {
+    this.nsp.to([userRoom(room.customerID), userRoom(room.vendorID)]).emit(ServerEvent.Joined, { success: true, data: { room } });
+  }
+
+  roomClosed(room: Room): void {
+    this.nsp.to([userRoom(room.customerID), userRoom(room.vendorID)]).emit(ServerEvent.RoomClosed, { success: true, data: { room } });
+  }
+
+  /** Tells every socket of the user, on every node, that it is banned, then cuts them (through the adapter). */
+  banned(userId: string, message: string): void {
+    this.nsp.to(userRoom(userId)).emit(ServerEvent.Private, {
+      event: PrivateNotice.Banned,
+      success: false,
+      error: { code: 'forbidden', message },
+    });
+    this.nsp.in(userRoom(userId)).disconnectSockets(true);
   }
 
   /** `online`/`offline` of `subject`, to each of `audience` (never to the subject itself). */

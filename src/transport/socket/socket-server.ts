@@ -14,6 +14,8 @@ import {
 import type { Authenticator } from '../../auth/authenticator.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { Adapter } from 'socket.io-adapter';
+import { AuthFailure } from '../../auth/auth-failure.js';
+import { ConnectGate, type ConnectLimits } from '../../limits/connect-gate.js';
 import { CompactSessionAdapter } from './compact-session-adapter.js';
 import { chatHandlers, type ChatServices } from './chat-handlers.js';
 import { EventBinder, InFlight, type SharedListener } from './event-binder.js';
@@ -25,6 +27,9 @@ export interface SocketServerOptions {
   maxSocketsPerUser: number;
   recoveryWindowMs: number;
   corsOrigins: readonly string[];
+  rateLimits: ConnectLimits;
+  /** The client address is the first X-Forwarded-For entry (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 export interface SocketDeps {
@@ -32,6 +37,8 @@ export interface SocketDeps {
   authenticator: Authenticator;
   metrics: Metrics;
   log: Logger;
+  /** Refuses a handshake by throwing (e.g. `forbidden` for a banned user); runs after authentication. */
+  admit?: (namespace: string, userId: string) => Promise<void>;
 }
 
 interface SlimRequest {
@@ -70,6 +77,9 @@ export class SocketServer {
   private closeDeadline = 0;
   /** Presence updates of disconnected sockets still being written; close() waits for them. */
   private readonly pendingPresence = new Set<Promise<void>>();
+  private readonly connectGate: ConnectGate;
+  /** Set when shutdown starts: new connections are refused from then on. */
+  private draining = false;
 
   constructor(httpServer: HttpServer, private readonly options: SocketServerOptions, private readonly deps: SocketDeps) {
     this.io = new Server(httpServer, {
@@ -91,6 +101,12 @@ export class SocketServer {
       raw.request = { headers, url, _query, connection: { encrypted: Boolean(connection?.encrypted) } };
     });
     this.binder = new EventBinder(deps.metrics, this.inFlight, deps.log);
+    this.connectGate = new ConnectGate(options.rateLimits);
+    // The root namespace always exists in Socket.IO but is not a chat namespace: refuse it like an unknown one.
+    this.io.of('/').use((socket, next) => {
+      this.logRefusal(socket, '/', 'unknown_namespace');
+      next(new Error('Invalid namespace'));
+    });
     for (const name of options.namespaces) this.setUpNamespace(this.io.of(`/${name}`) as ParleyNamespace, name);
     deps.metrics.recoverySource = () =>
       options.namespaces.map((name) => {
@@ -107,11 +123,13 @@ export class SocketServer {
     const notifier = new Notifier(nsp);
     this.notifiers.set(namespace, notifier);
     nsp.use((socket, next) => {
-      this.authenticate(socket as ParleySocket, namespace).then(
+      this.admit(socket as ParleySocket, namespace).then(
         () => next(),
         (err: unknown) => {
           const error = toParleyError(err);
+          if (error !== err) this.deps.log.error({ err }, 'handshake failed');
           this.deps.metrics.errors.inc({ code: error.code });
+          this.logRefusal(socket, namespace, error instanceof AuthFailure ? error.reason : error.code, error.message);
           next(Object.assign(new Error(error.message), { data: error.toBody() }));
         },
       );
@@ -125,9 +143,26 @@ export class SocketServer {
     nsp.on('connection', (socket) => this.onConnection(socket as ParleySocket, notifier, shared));
   }
 
-  private async authenticate(socket: ParleySocket, namespace: string): Promise<void> {
+  /** The client's address: the peer, or behind a trusted proxy the first X-Forwarded-For entry. */
+  private addressOf(socket: Socket): string {
+    const forwarded = this.options.trustProxy ? socket.handshake.headers['x-forwarded-for'] : undefined;
+    // Client-supplied text used as a limiter key and logged: keep it short.
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim().slice(0, 64);
+    return first || socket.handshake.address;
+  }
+
+  /** Every refused handshake at info with its reason (never the credential itself). */
+  private logRefusal(socket: Socket, namespace: string, reason: string, detail?: string): void {
+    this.deps.log.info({ namespace, reason, ip: this.addressOf(socket), ...(detail ? { detail } : {}) }, `handshake rejected: ${reason}`);
+  }
+
+  private async admit(socket: ParleySocket, namespace: string): Promise<void> {
+    if (this.draining) throw new ParleyError('internal', 'The server is shutting down; reconnect in a moment.');
+    await this.connectGate.attempt(this.addressOf(socket));
     const { auth, query } = socket.handshake;
     const { userId, expiresAt } = await this.deps.authenticator.fromHandshake({ auth, query: query as Record<string, unknown> });
+    await this.deps.admit?.(namespace, userId);
+    await this.connectGate.user(namespace, userId);
     const { presence } = this.deps.services;
     if ((await presence.socketCount(namespace, userId)) >= this.options.maxSocketsPerUser) {
       throw new ParleyError('rate_limited', `Too many connections: at most ${this.options.maxSocketsPerUser} sockets per user.`);
@@ -182,10 +217,11 @@ export class SocketServer {
     const { presence } = this.deps.services;
     try {
       const change = await presence.connect(actor);
+      // At once: the service checked that this change is still the latest (no awaits in between).
+      if (change.changed) notifier.presence(actor.userId, 'online', change.counterparts);
       const [rooms, users] = await Promise.all([presence.roomSummaries(actor), presence.onlineCounterparts(actor)]);
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: true, data: { rooms } });
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListOnlineUser, success: true, data: { users } });
-      if (change.changed) notifier.presence(actor.userId, 'online', change.counterparts);
     } catch (err) {
       this.deps.log.error({ err }, 'greeting a new socket failed');
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: false, error: toParleyError(err).toBody() });
@@ -194,6 +230,7 @@ export class SocketServer {
 
   /** Shutdown, step 1: refuse new events and wait (bounded) until the ones being handled are acked. */
   async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
     this.inFlight.draining = true;
     this.closeDeadline = Date.now() + timeoutMs;
     await within(this.inFlight.idle(), timeoutMs);
@@ -215,6 +252,7 @@ export class SocketServer {
     this.io.engine.close();
     await Promise.allSettled([...this.pendingPresence]);
     // Cross-node adapters hold Redis connections and polling loops of their own.
-    await Promise.allSettled(this.options.namespaces.map(async (name) => this.io.of(`/${name}`).adapter.close()));
+    const all = ['/', ...this.options.namespaces.map((name) => `/${name}`)];
+    await Promise.allSettled(all.map(async (name) => this.io.of(name).adapter.close()));
   }
 }

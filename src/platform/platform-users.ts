@@ -1,0 +1,73 @@
+import { ParleyError, type Message, type Room } from '../protocol/index.js';
+import type { Ban } from '../store/platform-repository.js';
+import { knownNamespace, nowIso, type PlatformContext } from './platform-context.js';
+
+/**
+ * Removes the files of a user's attachments on erasure. The uploads feature provides the real one; until
+ * then nothing is stored, so there is nothing to remove. Returns how many attachments were removed.
+ */
+export interface AttachmentEraser {
+  eraseUser(namespace: string, userId: string, messageIds: readonly string[]): Promise<number>;
+}
+
+export const noAttachments: AttachmentEraser = { eraseUser: async () => 0 };
+
+export interface UserExport {
+  user: { userId: string; namespace: string };
+  rooms: Room[];
+  messages: Message[];
+}
+
+/** Bans, data-subject export and erasure. */
+export class PlatformUsers {
+  constructor(
+    private readonly ctx: PlatformContext,
+    private readonly attachments: AttachmentEraser = noAttachments,
+  ) {}
+
+  /** Stores the ban (user.banned), then tells and disconnects the user's sockets on every node. */
+  async ban(namespace: string, userId: string, body: { reason?: string; until?: string }): Promise<Ban> {
+    knownNamespace(this.ctx, namespace);
+    const until = body.until === undefined ? null : new Date(body.until).toISOString();
+    const ban: Ban = { namespace, userId, reason: body.reason ?? null, until };
+    await this.ctx.store.platform.setBan(ban, nowIso(this.ctx));
+    if (until === null || Date.parse(until) > this.ctx.clock.now()) {
+      this.ctx.notifier(namespace)?.banned(userId, bannedMessage(ban));
+    }
+    return ban;
+  }
+
+  async unban(namespace: string, userId: string): Promise<{ lifted: boolean }> {
+    knownNamespace(this.ctx, namespace);
+    return { lifted: await this.ctx.store.platform.liftBan(namespace, userId) };
+  }
+
+  /** Throws `forbidden` while the user is banned (socket handshakes, history). */
+  async assertNotBanned(namespace: string, userId: string): Promise<void> {
+    const ban = await this.ctx.store.platform.activeBan(namespace, userId, nowIso(this.ctx));
+    if (ban) throw new ParleyError('forbidden', bannedMessage(ban));
+  }
+
+  async export(namespace: string, userId: string): Promise<UserExport> {
+    knownNamespace(this.ctx, namespace);
+    const [rooms, messages] = await Promise.all([
+      this.ctx.store.platform.roomsOf(namespace, userId),
+      this.ctx.store.platform.sentBy(namespace, userId),
+    ]);
+    return { user: { userId, namespace }, rooms, messages };
+  }
+
+  /** Idempotent: counts the user's messages (all tombstones afterwards) and the attachments removed now. */
+  async erase(namespace: string, userId: string): Promise<{ erased: { messages: number; attachments: number } }> {
+    knownNamespace(this.ctx, namespace);
+    const ids = await this.ctx.store.platform.erase(namespace, userId, nowIso(this.ctx));
+    const attachments = await this.attachments.eraseUser(namespace, userId, ids);
+    return { erased: { messages: ids.length, attachments } };
+  }
+}
+
+function bannedMessage(ban: Ban): string {
+  const until = ban.until ? ` until ${ban.until}` : '';
+  const reason = ban.reason ? `: ${ban.reason}` : '';
+  return `You are banned${until}${reason}.`;
+}

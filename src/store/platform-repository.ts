@@ -1,0 +1,93 @@
+import type { Message, Room, UnreadData } from '../protocol/index.js';
+import type { DeliveryStatus } from './platform-schema.js';
+
+export interface Ban {
+  namespace: string;
+  userId: string;
+  reason: string | null;
+  until: string | null;
+}
+
+export interface MemberState {
+  userId: string;
+  lastReadId: string | null;
+  unread: number;
+}
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  type: string;
+  url: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+}
+
+/** A delivery claimed for one attempt, with what to send. */
+export interface ClaimedDelivery extends Delivery {
+  payload: string;
+  firstAttemptAt: string | null;
+}
+
+export interface AttemptOutcome {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+  /** ISO time of the next attempt; null when there is none (delivered, or given up: failed). */
+  nextAttemptAt: string | null;
+  /** When the first attempt was made (kept from the first one). */
+  firstAttemptAt: string;
+}
+
+/** Webhook deliveries: claimed with a lease so that one node makes each attempt. */
+export interface DeliveryRepository {
+  /**
+   * Up to `limit` due deliveries, leased until `leaseUntil`: pending, due, not leased, and no earlier
+   * pending delivery of the same room to the same URL (per-room order); only to `urls` (the configured ones).
+   */
+  claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]>;
+  finish(id: string, outcome: AttemptOutcome): Promise<void>;
+  /**
+   * A retry by hand: makes the delivery pending and due now, leased to the caller in the same statement (so
+   * no dispatcher claims it in between). Undefined when there is no such delivery or it is being attempted.
+   */
+  resetAndClaim(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined>;
+  list(status: DeliveryStatus | undefined, limit: number): Promise<Delivery[]>;
+  get(id: string): Promise<Delivery | undefined>;
+  /** Deletes delivered deliveries created before `before`, and events left with no delivery. */
+  prune(before: string): Promise<void>;
+}
+
+export interface UnreadRepository {
+  /**
+   * Evaluates due candidates (and notified ones whose read mark moved): read in time ⇒ dropped or moved to
+   * the next unread message; still unread ⇒ a `message.unread` event is recorded and it is marked notified.
+   * Returns how many events were recorded.
+   */
+  evaluate(now: string, delayMs: number, limit: number, online: (namespace: string, userId: string) => Promise<boolean>): Promise<number>;
+}
+
+/** What the platform API (server to server) reads and changes. */
+export interface PlatformRepository {
+  readonly deliveries: DeliveryRepository;
+  readonly unread: UnreadRepository;
+  /** Sets the status (recording room.accepted / room.closed); the room after, and whether it changed. */
+  setStatus(namespace: string, roomToken: string, status: 'active' | 'closed'): Promise<{ room: Room; changed: boolean } | undefined>;
+  setContactMasking(roomId: string, on: boolean | null): Promise<void>;
+  members(room: Room): Promise<MemberState[]>;
+  roomsOf(namespace: string, userId: string): Promise<Room[]>;
+  sentBy(namespace: string, userId: string): Promise<Message[]>;
+  setBan(ban: Ban, now: string): Promise<void>;
+  liftBan(namespace: string, userId: string): Promise<boolean>;
+  activeBan(namespace: string, userId: string, now: string): Promise<Ban | undefined>;
+  /**
+   * Erasure: every message the user sent becomes a tombstone (recording message.updated for each one that
+   * changed), read marks, last-seen and unread candidates are forgotten. Returns the ids of the user's messages.
+   */
+  erase(namespace: string, userId: string, now: string): Promise<string[]>;
+}
+
+export type { UnreadData };

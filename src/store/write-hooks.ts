@@ -1,0 +1,43 @@
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { WebhookData, WebhookEventTypeName } from '../protocol/index.js';
+import type { StoredMessage } from './chat-store.js';
+import type { Database } from './schema.js';
+
+/** An event to record in the outbox, inside the transaction of the change it reports. */
+export type OutboxEvent = {
+  [T in WebhookEventTypeName]: {
+    type: T;
+    namespace: string;
+    /**
+     * Events with the same key reach each URL in the order they were recorded: `room:<roomToken>` for a
+     * room's events, `user:<userId>` for a user's. The namespace is added by the outbox.
+     */
+    orderKey: string;
+    data: WebhookData[T];
+  };
+}[WebhookEventTypeName];
+
+/**
+ * What a store write records besides its own rows, in its own transaction: the webhook outbox and the
+ * unread candidates. `trx` is a Kysely transaction (or the database itself, which then runs each statement
+ * alone); the `Sync` variants run inside a better-sqlite3 transaction (the SQLite message hot path).
+ *
+ * On SQLite, never hold a Kysely transaction across unrelated awaits: the message writer waits while one
+ * is open (they share the one connection).
+ */
+export interface WriteHooks {
+  record(trx: Kysely<Database>, events: readonly OutboxEvent[]): Promise<void>;
+  recordSync(database: SQLite.Database, events: readonly OutboxEvent[]): void;
+  /** The newly stored messages of a batch (repeats excluded). */
+  messagesStored(trx: Kysely<Database>, messages: readonly StoredMessage[]): Promise<void>;
+  messagesStoredSync(database: SQLite.Database, messages: readonly StoredMessage[]): void;
+}
+
+/** Webhooks off: nothing is recorded. */
+export const noWriteHooks: WriteHooks = {
+  record: async () => {},
+  recordSync: () => {},
+  messagesStored: async () => {},
+  messagesStoredSync: () => {},
+};

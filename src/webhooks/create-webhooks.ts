@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../services/clock.js';
+import type { PresenceService } from '../services/presence-service.js';
+import type { ChatStore } from '../store/chat-store.js';
+import type { Delivery } from '../store/platform-repository.js';
+import { WebhookDispatcher } from './dispatcher.js';
+import { WebhookSender } from './sender.js';
+import { webhookMetrics } from './webhook-metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
+
+/** The node's webhook machinery; inert when no URL is configured. */
+export interface Webhooks {
+  start(): void;
+  nudge(): void;
+  retryNow(id: string): Promise<Delivery | undefined>;
+  close(): Promise<void>;
+}
+
+export function createWebhooks(
+  config: Config,
+  deps: { store: ChatStore; presence: PresenceService; clock: Clock; log: Logger; metrics: Metrics },
+): Webhooks {
+  if (config.webhookUrls.length === 0 || !config.webhookSecret) {
+    return {
+      start: () => {},
+      nudge: () => {},
+      // Deliveries recorded while webhooks were on can still be retried by hand once they are on again.
+      retryNow: async (id) => deps.store.platform.deliveries.get(id),
+      close: async () => {},
+    };
+  }
+  return new WebhookDispatcher(
+    {
+      deliveries: deps.store.platform.deliveries,
+      unread: deps.store.platform.unread,
+      sender: new WebhookSender(config.webhookSecret, config.webhookTimeoutMs),
+      online: (namespace, userId) => deps.presence.isOnline(namespace, userId),
+      clock: deps.clock,
+      log: deps.log.child({ module: 'webhooks' }),
+      onAttempt: webhookMetrics(deps.metrics.registry),
+    },
+    {
+      urls: config.webhookUrls,
+      pollMs: config.webhookPollMs,
+      timeoutMs: config.webhookTimeoutMs,
+      retryBaseMs: config.webhookRetryBaseMs,
+      unreadDelayMs: config.unreadNotifyDelayMs,
+    },
+  );
+}

@@ -1,0 +1,148 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../services/clock.js';
+import type { ClaimedDelivery, Delivery, DeliveryRepository, UnreadRepository } from '../store/platform-repository.js';
+import { GIVE_UP_AFTER_MS, retryDelayMs } from './backoff.js';
+import type { WebhookSender } from './sender.js';
+
+export interface DispatcherOptions {
+  /** Only deliveries to these URLs are attempted (a URL removed from the config is no longer called). */
+  urls: readonly string[];
+  pollMs: number;
+  timeoutMs: number;
+  retryBaseMs: number;
+  unreadDelayMs: number;
+  /** Deliveries attempted at once per run (at most one per room and URL). */
+  batchSize?: number;
+}
+
+export interface DispatcherDeps {
+  deliveries: DeliveryRepository;
+  unread: UnreadRepository;
+  sender: WebhookSender;
+  /** Whether the user has a socket anywhere (presence); bounded, a slow answer counts as offline. */
+  online: (namespace: string, userId: string) => Promise<boolean>;
+  clock: Clock;
+  log: Logger;
+  onAttempt?: (ok: boolean, seconds: number) => void;
+}
+
+const ONLINE_LOOKUP_MS = 250;
+/** Delivered deliveries (and their events) are kept this long for the delivery log, then pruned. */
+const KEEP_DELIVERED_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Delivers the outbox: every node runs one, polling (and woken after commits). Each run evaluates due
+ * unread candidates, then claims due deliveries with a lease and attempts them in parallel. Nothing here
+ * runs inside a chat event: a slow endpoint only slows this loop.
+ */
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly stop = new AbortController();
+  private readonly batchSize: number;
+  private prunedAt = 0;
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 50;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Something was recorded: look soon (the recording transaction may still be committing). */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(5);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), ms);
+  }
+
+  private run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.again = false;
+    this.running = this.pass()
+      .catch((err: unknown) => this.deps.log.error({ err }, 'webhook dispatch failed'))
+      .then((more) => {
+        this.running = undefined;
+        this.schedule(more === true || this.again ? 0 : this.options.pollMs);
+      });
+    return this.running;
+  }
+
+  /** One run; true when there may be more to do at once. */
+  private async pass(): Promise<boolean> {
+    const now = this.nowIso();
+    await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
+    const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
+    const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls);
+    const outcomes = await Promise.all(claimed.map((d) => this.attempt(d)));
+    await this.pruneNowAndThen();
+    return claimed.length === this.batchSize || outcomes.some((ok) => ok);
+  }
+
+  private async pruneNowAndThen(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    await this.deps.deliveries.prune(new Date(now - KEEP_DELIVERED_MS).toISOString());
+  }
+
+  /** A retry by hand: made due now and attempted by this node at once; the delivery after the attempt. */
+  async retryNow(id: string): Promise<Delivery | undefined> {
+    const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
+    const claimed = await this.deps.deliveries.resetAndClaim(id, this.nowIso(), lease);
+    // Not claimed: unknown (undefined below), or another attempt holds it right now (its state is returned).
+    if (claimed) await this.attempt(claimed);
+    return this.deps.deliveries.get(id);
+  }
+
+  private async attempt(d: ClaimedDelivery): Promise<boolean> {
+    const at = new Date(this.deps.clock.now());
+    const started = performance.now();
+    const result = await this.deps.sender.send(d.url, d.id, at, d.payload, this.stop.signal);
+    if (this.stop.signal.aborted) return false; // shutting down: the lease runs out and someone attempts it again
+    this.deps.onAttempt?.(result.ok, (performance.now() - started) / 1000);
+    const firstAttemptAt = d.firstAttemptAt ?? at.toISOString();
+    let nextAttemptAt: string | null = null;
+    if (!result.ok) {
+      const next = at.getTime() + retryDelayMs(this.options.retryBaseMs, d.attempts + 1);
+      if (next <= Date.parse(firstAttemptAt) + GIVE_UP_AFTER_MS) nextAttemptAt = new Date(next).toISOString();
+      this.deps.log.warn({ delivery: d.id, url: d.url, error: result.error, attempts: d.attempts + 1 }, 'webhook attempt failed');
+    }
+    await this.deps.deliveries.finish(d.id, { ...result, nextAttemptAt, firstAttemptAt });
+    return result.ok;
+  }
+
+  private online(namespace: string, userId: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ONLINE_LOOKUP_MS)));
+    return Promise.race([this.deps.online(namespace, userId).catch(() => false), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private nowIso(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  /** Stops polling and abandons attempts in flight (their leases run out; they are attempted again). */
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.stop.abort();
+    await this.running;
+  }
+}

@@ -1,0 +1,191 @@
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { WebhookEventType, type Message } from '../protocol/index.js';
+import type { Clock } from '../services/clock.js';
+import type { IdGenerator } from '../services/ids.js';
+import type { StoredMessage } from '../store/chat-store.js';
+import type { UnreadCandidatesTable, WebhookDeliveriesTable, WebhookEventsTable } from '../store/platform-schema.js';
+import type { Database } from '../store/schema.js';
+import type { OutboxEvent, WriteHooks } from '../store/write-hooks.js';
+
+export interface OutboxOptions {
+  /** Every event goes to every URL; none: nothing is recorded (webhooks off). */
+  urls: readonly string[];
+  unreadDelayMs: number;
+  ids: IdGenerator;
+  clock: Clock;
+  /** Called after rows were recorded (the dispatcher looks soon; the transaction may still be open). */
+  onRecorded?: () => void;
+}
+
+interface Rows {
+  events: WebhookEventsTable[];
+  deliveries: WebhookDeliveriesTable[];
+}
+
+interface SyncStatements {
+  event: SQLite.Statement;
+  delivery: SQLite.Statement;
+  candidate: SQLite.Statement;
+  members: SQLite.Statement<unknown[], { customer_id: string; vendor_id: string }>;
+}
+
+const CANDIDATE_SQL = `insert into unread_candidates (namespace, room_id, user_id, room_token, first_unread_id, due_at, notified)
+  values (?, ?, ?, ?, ?, ?, 0) on conflict (room_id, user_id) do update
+  set first_unread_id = excluded.first_unread_id, due_at = excluded.due_at, notified = 0
+  where unread_candidates.notified = 2`;
+
+/**
+ * The transactional outbox (the store's write hooks): events, and one delivery per URL, are inserted in
+ * the caller's transaction, so an event exists exactly when the change it reports was committed.
+ */
+export class Outbox implements WriteHooks {
+  private readonly statements = new WeakMap<SQLite.Database, SyncStatements>();
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  get enabled(): boolean {
+    return this.options.urls.length > 0;
+  }
+
+  rows(events: readonly OutboxEvent[]): Rows {
+    const rows: Rows = { events: [], deliveries: [] };
+    if (!this.enabled) return rows;
+    const now = new Date(this.options.clock.now()).toISOString();
+    for (const event of events) {
+      const id = this.options.ids.next();
+      const payload = JSON.stringify({ type: event.type, timestamp: now, data: event.data });
+      rows.events.push({ id, type: event.type, namespace: event.namespace, payload, created_at: now });
+      const orderKey = `${event.namespace}/${event.orderKey}`;
+      for (const url of this.options.urls) {
+        rows.deliveries.push({
+          id: this.options.ids.next(),
+          event_id: id,
+          url,
+          order_key: orderKey,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          lease_until: null,
+          first_attempt_at: null,
+          last_status: null,
+          last_error: null,
+          created_at: now,
+        });
+      }
+    }
+    return rows;
+  }
+
+  async record(trx: Kysely<Database>, events: readonly OutboxEvent[]): Promise<void> {
+    const rows = this.rows(events);
+    if (rows.events.length === 0) return;
+    for (const chunk of chunks(rows.events)) await trx.insertInto('webhook_events').values(chunk).execute();
+    for (const chunk of chunks(rows.deliveries)) await trx.insertInto('webhook_deliveries').values(chunk).execute();
+    this.options.onRecorded?.();
+  }
+
+  recordSync(database: SQLite.Database, events: readonly OutboxEvent[]): void {
+    const rows = this.rows(events);
+    if (rows.events.length === 0) return;
+    const { event, delivery } = this.prepared(database);
+    for (const e of rows.events) event.run(e.id, e.type, e.namespace, e.payload, e.created_at);
+    for (const d of rows.deliveries) {
+      delivery.run(d.id, d.event_id, d.url, d.order_key, d.status, d.next_attempt_at, d.created_at);
+    }
+    this.options.onRecorded?.();
+  }
+
+  async messagesStored(trx: Kysely<Database>, messages: readonly StoredMessage[]): Promise<void> {
+    if (!this.enabled || messages.length === 0) return;
+    await this.record(trx, messages.map(createdEvent));
+    const systemRooms = [...new Set(messages.filter((m) => m.receiverId === null).map((m) => m.room_id))];
+    const members = await membersOf(trx, systemRooms);
+    // One row per room and receiver: the batch's first message for it (a statement may not upsert a row twice).
+    const candidates = new Map<string, UnreadCandidatesTable>();
+    for (const m of messages) {
+      for (const userId of m.receiverId !== null ? [m.receiverId] : (members.get(m.room_id) ?? [])) {
+        const key = `${m.room_id}\u0000${userId}`;
+        if (!candidates.has(key)) candidates.set(key, this.candidate(m, userId));
+      }
+    }
+    for (const chunk of chunks([...candidates.values()])) {
+      await trx
+        .insertInto('unread_candidates')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc
+            .columns(['room_id', 'user_id'])
+            .doUpdateSet((eb) => ({ first_unread_id: eb.ref('excluded.first_unread_id'), due_at: eb.ref('excluded.due_at'), notified: 0 }))
+            .where('unread_candidates.notified', '=', 2),
+        )
+        .execute();
+    }
+  }
+
+  messagesStoredSync(database: SQLite.Database, messages: readonly StoredMessage[]): void {
+    if (!this.enabled || messages.length === 0) return;
+    this.recordSync(database, messages.map(createdEvent));
+    const { candidate, members } = this.prepared(database);
+    for (const m of messages) {
+      let receivers = m.receiverId !== null ? [m.receiverId] : [];
+      if (m.receiverId === null) {
+        const room = members.get(m.room_id);
+        receivers = room ? [room.customer_id, room.vendor_id] : [];
+      }
+      for (const userId of receivers) {
+        const c = this.candidate(m, userId);
+        candidate.run(c.namespace, c.room_id, c.user_id, c.room_token, c.first_unread_id, c.due_at);
+      }
+    }
+  }
+
+  private candidate(m: StoredMessage, userId: string): UnreadCandidatesTable {
+    const due = new Date(Date.parse(m.dt) + this.options.unreadDelayMs).toISOString();
+    return {
+      namespace: m.namespace,
+      room_id: m.room_id,
+      user_id: userId,
+      room_token: m.roomToken,
+      first_unread_id: m._id,
+      due_at: due,
+      notified: 0,
+    };
+  }
+
+  private prepared(database: SQLite.Database): SyncStatements {
+    let statements = this.statements.get(database);
+    if (!statements) {
+      statements = {
+        event: database.prepare('insert into webhook_events (id, type, namespace, payload, created_at) values (?, ?, ?, ?, ?)'),
+        delivery: database.prepare(
+          `insert into webhook_deliveries (id, event_id, url, order_key, status, attempts, next_attempt_at, created_at)
+           values (?, ?, ?, ?, ?, 0, ?, ?)`,
+        ),
+        candidate: database.prepare(CANDIDATE_SQL),
+        members: database.prepare('select customer_id, vendor_id from rooms where id = ?'),
+      };
+      this.statements.set(database, statements);
+    }
+    return statements;
+  }
+}
+
+function createdEvent(m: StoredMessage): OutboxEvent {
+  const { namespace, ...message } = m;
+  return { type: WebhookEventType.MessageCreated, namespace, orderKey: `room:${m.roomToken}`, data: { namespace, message: message as Message } };
+}
+
+async function membersOf(trx: Kysely<Database>, roomIds: readonly string[]): Promise<Map<string, string[]>> {
+  if (roomIds.length === 0) return new Map();
+  const rows = await trx.selectFrom('rooms').select(['id', 'customer_id', 'vendor_id']).where('id', 'in', roomIds).execute();
+  return new Map(rows.map((r) => [r.id, [r.customer_id, r.vendor_id]]));
+}
+
+// Far below both backends' caps on bound parameters per statement.
+const CHUNK = 200;
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  return out;
+}
