@@ -33,7 +33,7 @@ describe('SDK: upload and sendAttachment', () => {
   it('rejects with the server’s error code, and uses the Bearer token in jwt mode', async () => {
     const secret = 'sdk-upload-secret-long-enough-for-hs256';
     const t = await createTestApp({ authMode: 'jwt', jwtSecret: secret });
-    const token = await new SignJWT({ sub: 'c9' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    const token = await new SignJWT({ sub: 'c9' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(secret));
     const client = await sdk(t, { token });
     const refused = await client.upload(new TextEncoder().encode('not a picture')).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ParleyError);

@@ -7,7 +7,7 @@ import { createTestApp } from './support/test-app.js';
 import { download, form, upload } from './support/uploads.js';
 
 const SECRET = 'upload-test-secret-long-enough-for-hs256';
-const token = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(SECRET));
+const token = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(SECRET));
 
 describe('POST /v1/uploads: who, where and how often (SPEC §12)', () => {
   it('in jwt mode needs a valid Bearer token (401 first), and takes the uploader from it', async () => {

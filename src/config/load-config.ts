@@ -107,7 +107,7 @@ export const envOverrides: Readonly<Record<string, readonly [keyof ConfigInput, 
 };
 
 /** Keys set only in a config file (nested objects); every other key has an environment variable. */
-export const fileOnlyKeys: ReadonlySet<keyof ConfigInput> = new Set<keyof ConfigInput>(['rateLimits']);
+export const fileOnlyKeys: ReadonlySet<keyof ConfigInput> = new Set<keyof ConfigInput>(['rateLimits', 'uploadLimits', 'uploadRateLimit', 'uploadSweepIntervalMs']);
 
 function readJson(path: string, why: string): Record<string, unknown> {
   let source: string;
