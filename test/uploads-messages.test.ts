@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isoMedia, png, wav } from './support/media.js';
+import { platformApp } from './support/platform.js';
 import { activeRoom, chat, createTestApp } from './support/test-app.js';
 import { download, upload } from './support/uploads.js';
 
@@ -82,5 +83,26 @@ describe('media messages naming an attachmentId (SPEC §12)', () => {
     expect((await download(used.url)).status).toBe(404);
     expect(await t.app.uploads.removeForUser('customer', 'c1')).toBe(2);
     for (const gone of [kept, fresh]) expect((await download(gone.url)).status).toBe(404);
+  });
+
+  it('erasing a user (platform API) removes its uploads; its messages lose their attachment', async () => {
+    const t = await platformApp();
+    const [c, v] = await Promise.all([t.connect('c1'), t.connect('v1')]);
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const photo = (await upload(t, await png())).body.attachment;
+    const spare = (await upload(t, wav())).body.attachment;
+    const kept = (await upload(t, wav(), { userId: 'v1' })).body.attachment;
+    const sent = (await c.request('message', { roomToken: 'tok', type: 'image', attachmentId: photo.id })).data.message;
+    await v.request('message', { roomToken: 'tok', type: 'audio', attachmentId: kept.id });
+    expect(await t.api.eraseUser('customer', 'c1')).toEqual({ erased: { messages: 1, attachments: 2 } });
+    for (const gone of [photo, spare]) expect((await download(gone.url)).status).toBe(404);
+    expect((await download(photo.thumbnailUrl)).status).toBe(404);
+    expect((await download(kept.url)).status).toBe(200);
+    const history = await t.api.history('customer', 'tok');
+    const tombstone = history.messages.find((m) => m._id === sent._id)!;
+    expect(tombstone.message).toBe('');
+    expect(tombstone).not.toHaveProperty('attachment');
+    expect(history.messages.find((m) => m._id !== sent._id)!.attachment!.id).toBe(kept.id);
+    expect(await t.api.eraseUser('customer', 'c1')).toEqual({ erased: { messages: 1, attachments: 0 } });
   });
 });
