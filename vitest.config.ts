@@ -19,6 +19,9 @@ const coreOnPostgres = [
   'platform',
   // Message lifecycle and moderation (§13).
   'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports', 'reports-platform',
+  // Attachments (§12).
+  'uploads-messages',
+  'uploads-lifecycle',
 ].map(
   (name) => `test/${name}.test.ts`,
 );

@@ -1,5 +1,6 @@
 // The demo client: plain ES modules on top of the Parley SDK (its browser bundle, served at /sdk/client/index.js).
 import { createParleyClient } from '/sdk/client/index.js';
+import { bindAttach } from './attach.js';
 import { ChatView } from './chat.js';
 import { $, jwtSubject, toast } from './dom.js';
 import { RoomList } from './rooms.js';
@@ -35,6 +36,7 @@ function startSession(client, me, namespace) {
   const rooms = new RoomList({ me, onOpen: (token) => chat.open(token), onAccept: (token) => accept(token) });
   const chat = new ChatView({ client, me, rooms, onAccept: (token) => accept(token) });
   const current = { client, me, rooms, chat };
+  bindAttach({ client, chat });
   const accept = (roomToken) =>
     client.acceptRoom({ roomToken }).then(({ room }) => {
       rooms.upsert(room);

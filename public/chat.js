@@ -163,7 +163,12 @@ export class ChatView {
     const url = message.message_type === 'text' ? undefined : safeUrl(message.message);
     // A picture grows the list when it loads: stay at the bottom if the reader was there.
     const onload = () => this.atBottom && this.scrollToBottom();
-    if (message.message_type === 'image' && url) return el('img', { src: url, alt: 'image', referrerpolicy: 'no-referrer', onload });
+    if (message.message_type === 'image' && url) {
+      // An uploaded photo shows its thumbnail and opens the full picture.
+      const thumb = message.attachment?.thumbnailUrl && safeUrl(message.attachment.thumbnailUrl);
+      const img = el('img', { src: thumb ?? url, alt: 'image', referrerpolicy: 'no-referrer', onload });
+      return thumb ? el('a', { href: url, target: '_blank', rel: 'noopener', class: 'photo' }, img) : img;
+    }
     if (message.message_type === 'vdo' && url) return el('video', { src: url, controls: true, preload: 'metadata', onloadedmetadata: onload });
     if (message.message_type === 'audio' && url) return el('audio', { src: url, controls: true, preload: 'metadata' });
     return el('p', { class: 'text' }, message.message);

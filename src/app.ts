@@ -31,6 +31,8 @@ import { shareRoomChanges } from './transport/socket/room-invalidation.js';
 import { createWebhooks } from './webhooks/create-webhooks.js';
 import { buildHttpServer } from './transport/http/http-server.js';
 import { SocketServer } from './transport/socket/socket-server.js';
+import type { AttachmentService } from './uploads/attachment-service.js';
+import { createUploads } from './uploads/create-uploads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -49,6 +51,10 @@ export interface ParleyApp {
   readonly config: Config;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** Attachments: removeForMessages / removeForUser for deletion and erasure; sweeps. */
+  readonly uploads: AttachmentService;
+  /** Runs the orphan-attachment sweep now (it also runs every uploadSweepIntervalMs). */
+  sweepUploads(): Promise<number>;
   start(): Promise<{ port: number; url: string }>;
   /** Graceful: refuse new events, finish and ack in-flight ones, close sockets, close storage. */
   close(): Promise<void>;
@@ -106,6 +112,11 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       metrics.storeSeconds.observe(seconds);
     },
   });
+  const uploads = await createUploads(config, store.attachments, clock, log.child({ module: 'uploads' }), metrics.registry).catch(async (err: unknown) => {
+    await scale.close();
+    await store.close();
+    throw err;
+  });
   const { moderation } = store;
   const rooms = new BlockAwareRooms(store.rooms, ids, clock, gate, {
     maxRoomsPerUser: config.maxRoomsPerUser,
@@ -113,12 +124,16 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   });
   const masker = new ContactMasker({ allowedLinkDomains: config.allowedLinkDomains });
   const screen = new SendScreen(moderation.sendPolicy, moderation.lifecycle, masker, config.contactMasking === 'mask');
-  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, screen);
+  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, { screen, attachments: uploads.service });
   const presence = new BlockAwarePresence(moderation.blocks, scale.presence, rooms, store.lastSeen, clock);
   const blocks = new BlockService(moderation.blocks, rooms, clock, gate);
   rooms.useBlocks(blocks);
   const lifecycle = new LifecycleService(rooms, moderation.lifecycle, screen, clock, gate, config.editWindowMs);
   const reports = new ReportService(rooms, store.rooms, moderation.reports, moderation.lifecycle, lifecycle, ids, clock, gate);
+  // Deleting a message (§13) removes its attachment's files (§12).
+  lifecycle.onDeleted(async (_namespace, message) => {
+    await uploads.service.removeForMessages([message._id]);
+  });
   const authenticator = createAuthenticator(config, clock);
   const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });
   nudgeWebhooks = () => webhooks.nudge();
@@ -131,7 +146,9 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     notifier: (namespace) => sockets?.notifier(namespace),
     roomChanged: (namespace, roomToken) => roomChanged(namespace, roomToken),
   };
-  const users = new PlatformUsers(platformContext, options.attachments);
+  const users = new PlatformUsers(platformContext, options.attachments ?? {
+    eraseUser: (namespace, userId) => uploads.service.removeForUser(namespace, userId),
+  });
   const admit = (namespace: string, userId: string) => users.assertNotBanned(namespace, userId);
   const history = new HistoryService(store.rooms, store.messages, config.namespaces, admit);
   const memberSchema = messageSchema(config.maxMessageLength);
@@ -155,7 +172,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     authenticator,
     metrics,
     log: log.child({ module: 'http' }),
-    readiness: { storage: () => store.ping(), ...scale.readiness },
+    readiness: { storage: () => store.ping(), ...scale.readiness, ...(uploads.probe ? { uploads: uploads.probe } : {}) },
     corsOrigins: config.corsOrigins,
     historyRate: config.rateLimits.history,
     demoDir: config.serveDemo ? resolve(here, '../public') : undefined,
@@ -163,6 +180,13 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     metricsAccess: { public: config.metricsPublic, token: config.metricsToken },
     draining: () => draining,
     platform,
+    uploads: {
+      uploads: uploads.service,
+      authenticator,
+      namespaces: config.namespaces,
+      publicUrl: config.publicUrl,
+      maxFileBytes: Math.max(...Object.values(config.uploadLimits)),
+    },
   });
   const socketServer = new SocketServer(http.server, config, {
     services: {
@@ -192,6 +216,8 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     config,
     metrics,
     log,
+    uploads: uploads.service,
+    sweepUploads: () => uploads.sweeper.sweepNow(),
     async start() {
       await http.listen({ port: config.port, host: config.host });
       const address = http.server.address();
@@ -208,6 +234,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
         await socketServer.close();
         await http.close();
         await scale.close();
+        await uploads.close();
         await store.close();
       })();
       return closing;

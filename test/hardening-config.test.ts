@@ -67,7 +67,7 @@ describe('nothing fails open (item 3)', () => {
     const rows = new Map(
       doc
         .split('\n')
-        .map((line) => /^\| `([A-Za-z]+)` \|(.*)$/.exec(line))
+        .map((line) => /^\| `([A-Za-z0-9]+)` \|(.*)$/.exec(line))
         .filter((m): m is RegExpExecArray => m !== null)
         .map((m) => [m[1]!, m[2]!]),
     );

@@ -134,8 +134,8 @@ async function duringPgOutage(t: TestApp, c: TestClient): Promise<void> {
   c.send('message', { roomToken: 'tok', message: 'no ack', clientMsgId: 'p2' });
   const notice = await c.waitForPrivate('message', (p) => p.success === false, OUTAGE_ACK_MS);
   expect(notice.error.code).toBe('internal');
-  // A room this node has seen active is cached (active is final): typing needs no storage.
-  expect(await ackWithin(c, OUTAGE_ACK_MS, 'typing', { roomToken: 'tok' })).toEqual({ success: true });
+  // typing is checked against the member's blocks (§13), which live in storage: refused, never let through.
+  expect(await ackWithin(c, OUTAGE_ACK_MS, 'typing', { roomToken: 'tok' })).toMatchObject({ success: false, error: { code: 'internal' } });
 
   const history = await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`);
   expect(history.status).toBe(500);

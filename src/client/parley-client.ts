@@ -5,6 +5,8 @@ import type { Message } from '../protocol/types.js';
 import { checkSize, closedError, emitOnce, newClientMsgId, toParleyError, unwrap, whenConnected } from './acks.js';
 import { fetchHistory } from './history.js';
 import { MessageFeed } from './message-feed.js';
+import { uploadFile, type UploadBody } from './upload.js';
+import type { Attachment } from '../protocol/types.js';
 import type {
   ConnectionState,
   CursorHistory,
@@ -162,6 +164,21 @@ export class ParleyClient {
       },
       query,
     );
+  }
+
+  /** Uploads a file (POST /v1/uploads); send it with `sendAttachment` or `send({ type, attachmentId })`. */
+  upload(file: UploadBody, options: { signal?: AbortSignal } = {}): Promise<Attachment> {
+    const fetchImpl = this.options.fetch ?? globalThis.fetch.bind(globalThis);
+    const target = { url: baseUrl(this.options.url), namespace: this.namespace, userId: this.options.userId, token: this.options.token, fetch: fetchImpl };
+    return uploadFile(target, file, options.signal);
+  }
+
+  /** Sends an uploaded file as a media message of its kind (the message's text is the file's URL). */
+  sendAttachment(
+    attachment: Pick<Attachment, 'id' | 'kind'>,
+    payload: { roomToken?: string; clientMsgId?: string } = {},
+  ): Promise<DataOf<typeof ClientEvent.Message>> {
+    return this.send({ ...payload, type: attachment.kind, attachmentId: attachment.id });
   }
 
   /**

@@ -35,6 +35,31 @@ const list: Parse = (_name, value) =>
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 
+
+/** Attachments: storage and limits (the per-kind limits only as a whole object from the file, or these three). */
+const uploadEnv: Record<string, [keyof ConfigInput, (key: string, value: string) => unknown]> = {
+  UPLOAD_DIR: ['uploadDir', text],
+  PUBLIC_URL: ['publicUrl', (_k, v) => v.replace(/\/+$/, '')],
+  S3_BUCKET: ['s3Bucket', text],
+  S3_ENDPOINT: ['s3Endpoint', text],
+  S3_REGION: ['s3Region', text],
+  S3_ACCESS_KEY_ID: ['s3AccessKeyId', text],
+  S3_SECRET_ACCESS_KEY: ['s3SecretAccessKey', text],
+  UPLOAD_ORPHAN_TTL_MS: ['uploadOrphanTtlMs', int],
+};
+
+/** UPLOAD_MAX_IMAGE_BYTES, UPLOAD_MAX_VIDEO_BYTES, UPLOAD_MAX_AUDIO_BYTES over the file's uploadLimits. */
+function uploadLimitsFromEnv(env: Env, fromFile: unknown): Record<string, unknown> | undefined {
+  const names = { image: 'UPLOAD_MAX_IMAGE_BYTES', vdo: 'UPLOAD_MAX_VIDEO_BYTES', audio: 'UPLOAD_MAX_AUDIO_BYTES' };
+  const limits: Record<string, unknown> = {};
+  for (const [kind, name] of Object.entries(names)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') limits[kind] = int(name, value);
+  }
+  if (Object.keys(limits).length === 0) return undefined;
+  return { ...(typeof fromFile === 'object' && fromFile !== null ? fromFile : {}), ...limits };
+}
+
 /** Environment variables that override a config key, with their parsers. */
 export const envOverrides: Readonly<Record<string, readonly [keyof ConfigInput, Parse]>> = {
   PORT: ['port', int],
@@ -81,10 +106,11 @@ export const envOverrides: Readonly<Record<string, readonly [keyof ConfigInput, 
   EDIT_WINDOW_MS: ['editWindowMs', int],
   CONTACT_MASKING: ['contactMasking', (_k, v) => v.toLowerCase()],
   ALLOWED_LINK_DOMAINS: ['allowedLinkDomains', (k, v) => (list(k, v) as string[]).map((d) => d.toLowerCase())],
+  ...uploadEnv,
 };
 
 /** Keys set only in a config file (nested objects); every other key has an environment variable. */
-export const fileOnlyKeys: ReadonlySet<keyof ConfigInput> = new Set<keyof ConfigInput>(['rateLimits']);
+export const fileOnlyKeys: ReadonlySet<keyof ConfigInput> = new Set<keyof ConfigInput>(['rateLimits', 'uploadLimits', 'uploadRateLimit', 'uploadSweepIntervalMs']);
 
 function readJson(path: string, why: string): Record<string, unknown> {
   let source: string;
@@ -126,6 +152,8 @@ export function loadConfig({ env = process.env, overrides = {} }: LoadConfigOpti
     const value = env[name];
     if (value !== undefined && value !== '') fromEnv[key] = parse(name, value);
   }
+  const uploadLimits = uploadLimitsFromEnv(env, fromFile.uploadLimits);
+  if (uploadLimits) fromEnv.uploadLimits = uploadLimits;
   return validateConfig({ ...fromFile, ...fromEnv, ...overrides });
 }
 

@@ -6,6 +6,36 @@ const bucket = z.strictObject({
   durationSeconds: z.number().positive(),
 });
 
+const MiB = 1024 * 1024;
+
+/** Attachments (uploads): storage, limits, rate and cleanup. */
+const uploadConfig = {
+  /** Local folder of uploaded files (used when s3Bucket is not set). */
+  uploadDir: z.string().min(1).default('./data/uploads'),
+  /** Origin put in front of attachment URLs, e.g. https://chat.example.com; unset ⇒ the request's host. */
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** An S3-compatible bucket instead of the local folder (several nodes share it). */
+  s3Bucket: z.string().min(3).optional(),
+  s3Endpoint: z.url().optional(),
+  s3Region: z.string().min(1).default('us-east-1'),
+  s3AccessKeyId: z.string().min(1).optional(),
+  s3SecretAccessKey: z.string().min(1).optional(),
+  /** Largest accepted file per kind, in bytes. */
+  uploadLimits: z
+    .strictObject({
+      image: z.number().int().positive().default(10 * MiB),
+      vdo: z.number().int().positive().default(100 * MiB),
+      audio: z.number().int().positive().default(20 * MiB),
+    })
+    .default({ image: 10 * MiB, vdo: 100 * MiB, audio: 20 * MiB }),
+  /** Uploads per user (per namespace) and window. */
+  uploadRateLimit: bucket.default({ points: 20, durationSeconds: 60 }),
+  /** An attachment no message uses is removed after this long. */
+  uploadOrphanTtlMs: z.number().int().positive().default(24 * 60 * 60 * 1000),
+  /** How often the orphan sweep runs. */
+  uploadSweepIntervalMs: z.number().int().positive().default(10 * 60 * 1000),
+};
+
 const rateLimitDefaults = {
   message: { points: 30, durationSeconds: 1 },
   typing: { points: 10, durationSeconds: 1 },
@@ -107,6 +137,7 @@ export const configSchema = z.strictObject({
   webhookPollMs: z.number().int().positive().default(1000),
   /** `message.unread` goes out when a message stays unread this long (UNREAD_NOTIFY_DELAY_MS). */
   unreadNotifyDelayMs: z.number().int().min(0).default(60_000),
+  ...uploadConfig,
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -3,8 +3,8 @@ import type { Ban } from '../store/platform-repository.js';
 import { knownNamespace, nowIso, type PlatformContext } from './platform-context.js';
 
 /**
- * Removes the files of a user's attachments on erasure. The uploads feature provides the real one; until
- * then nothing is stored, so there is nothing to remove. Returns how many attachments were removed.
+ * Removes the files of a user's attachments on erasure (the app wires the uploads service's removeForUser).
+ * Returns how many attachments were removed.
  */
 export interface AttachmentEraser {
   eraseUser(namespace: string, userId: string, messageIds: readonly string[]): Promise<number>;

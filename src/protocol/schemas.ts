@@ -7,6 +7,8 @@ export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
 const ROOM_KEY_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]{1,128}$/;
 export const MEDIA_URL_MAX = 2048;
 export const CLIENT_MSG_ID_MAX = 64;
+/** Attachment ids: 24 characters of base64url (144 random bits). */
+export const ATTACHMENT_ID_PATTERN = /^[A-Za-z0-9_-]{24}$/;
 
 const decimal = z.number().finite().transform(String);
 
@@ -75,14 +77,23 @@ function isMediaUrl(value: string): boolean {
 export function messageSchema(maxMessageLength: number) {
   return z
     .object({
-      message: storableText(),
+      message: storableText().optional(),
       type: z.enum(messageTypes).default('text'),
       roomToken: roomKey.optional(),
       clientMsgId: storableText().min(1).max(CLIENT_MSG_ID_MAX).optional(),
       replyTo: optionalMessageId,
+      attachmentId: z.string().regex(ATTACHMENT_ID_PATTERN, 'must be the id of an upload').optional(),
     })
     .superRefine((p, ctx) => {
-      if (p.type === 'text') {
+      if (p.attachmentId !== undefined) {
+        if (p.type === 'text') {
+          ctx.addIssue({ code: 'custom', path: ['attachmentId'], message: 'only image, vdo and audio messages carry an attachment' });
+        } else if (p.message !== undefined && p.message !== '' && !isMediaUrl(p.message)) {
+          ctx.addIssue({ code: 'custom', path: ['message'], message: 'with attachmentId, message must be omitted, empty or a URL (it is replaced by the attachment url)' });
+        }
+      } else if (p.message === undefined) {
+        ctx.addIssue({ code: 'invalid_type', expected: 'string', path: ['message'], message: 'Invalid input: expected string, received undefined' });
+      } else if (p.type === 'text') {
         const length = p.message.trim().length;
         if (length < 1 || length > maxMessageLength) {
           ctx.addIssue({

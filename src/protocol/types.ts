@@ -41,6 +41,22 @@ export interface Message {
   masked?: true;
   /** A system message's structured content (e.g. an order card): a JSON object. */
   data?: Record<string, unknown>;
+  /** The uploaded file a media message names by `attachmentId` (its `message` is then the file's url). */
+  attachment?: Attachment;
+}
+
+export type AttachmentKind = 'image' | 'vdo' | 'audio';
+
+/** An uploaded file (POST /v1/uploads). */
+export interface Attachment {
+  id: string;
+  kind: AttachmentKind;
+  mime: string;
+  size: number;
+  url: string;
+  thumbnailUrl?: string;
+  width?: number;
+  height?: number;
 }
 
 export interface Counterpart {
@@ -105,12 +121,15 @@ export interface AcceptRoomInput {
   roomId?: string | number;
 }
 export interface MessageInput {
-  message: string;
+  /** The text, or a media URL; may be omitted when `attachmentId` names the file. */
+  message?: string;
   type?: MessageType;
   roomToken?: string;
   clientMsgId?: string;
   /** The `_id` of a message of the same room this one answers. */
   replyTo?: string;
+  /** An uploaded file of the sender's, instead of a URL in `message` (media types only). */
+  attachmentId?: string;
 }
 export interface EditMessageInput {
   roomToken: string;

@@ -1,4 +1,5 @@
-import type { Actor, Message, MessagePayload, ReadPayload, Room, SyncPayload } from '../protocol/index.js';
+import { randomUUID } from 'node:crypto';
+import type { Actor, Attachment, Message, MessagePayload, MessageType, ReadPayload, Room, SyncPayload } from '../protocol/index.js';
 import { ParleyError } from '../protocol/index.js';
 import type { MessageRepository, ReadRepository, StoredMessage } from '../store/chat-store.js';
 import type { SendScreen } from '../moderation/send-screen.js';
@@ -16,7 +17,14 @@ export interface SendResult {
 }
 
 /** A send after its checks: answered already (a retry), or handed to the writer. */
-type Prepared = { result: SendResult } | { toStore: StoredMessage; room: Room; writing: Promise<Message> };
+type Prepared = { result: SendResult } | { toStore: StoredMessage; room: Room; writing: Promise<Message>; claim: Claim | undefined };
+
+/** An attachment taken for a message being sent: bound to it once stored, released otherwise. */
+interface Claim {
+  id: string;
+  claim: string;
+  attachment: Attachment;
+}
 
 export interface ReadResult {
   room: Room;
@@ -25,8 +33,27 @@ export interface ReadResult {
   dt: string;
 }
 
+/** Ties uploads to media messages named by `attachmentId` (SPEC §12). */
+export interface AttachmentClaims {
+  /** Checks the rules and marks the attachment taken by `claim`, or throws. */
+  claim(actor: Actor, attachmentId: string, type: MessageType, claim: string): Promise<Attachment>;
+  bind(attachmentId: string, claim: string, messageId: string): Promise<void>;
+  release(attachmentId: string, claim: string): Promise<void>;
+}
+
+/** What §13 and §12 add to sending; both absent in the bare chat core. */
+export interface SendExtensions {
+  /** Blocks, replies and contact masking (§13). */
+  screen?: SendScreen | undefined;
+  /** Uploads named by `attachmentId` (§12). */
+  attachments?: AttachmentClaims | undefined;
+}
+
 /** Messages, receipts and catch-up (SPEC §5, §9). */
 export class MessageService {
+  private readonly screen: SendScreen | undefined;
+  private readonly attachments: AttachmentClaims | undefined;
+
   constructor(
     private readonly messages: MessageRepository,
     private readonly reads: ReadRepository,
@@ -36,9 +63,11 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly gate: RateGate,
     private readonly syncPageSize: number,
-    /** §13: blocks, replies and contact masking; absent in the bare chat core. */
-    private readonly screen?: SendScreen,
-  ) {}
+    extensions: SendExtensions = {},
+  ) {
+    this.screen = extensions.screen;
+    this.attachments = extensions.attachments;
+  }
 
   /**
    * One sender's messages are stored in the order they arrived: screening them (blocks, replies, masking)
@@ -50,11 +79,18 @@ export class MessageService {
   async send(actor: Actor, payload: MessagePayload): Promise<SendResult> {
     const step = await this.inLane(`${actor.namespace}\u0000${actor.userId}`, () => this.prepare(actor, payload));
     if ('result' in step) return step.result;
-    const { toStore, room } = step;
-    const stored = await step.writing;
+    const { toStore, room, claim } = step;
+    let stored: Message;
+    try {
+      stored = await step.writing;
+    } catch (err) {
+      if (claim) await this.attachments?.release(claim.id, claim.claim).catch(() => {});
+      throw err;
+    }
     // A concurrent send with the same clientMsgId may have won the race: then this one is the retry. (The
     // store may have given the message a greater id, so that ids commit in order: it is in toStore.)
     const created = stored._id === toStore._id;
+    if (claim) await this.settleClaim(claim, created ? stored._id : undefined);
     return { message: stored, created, room: created ? room : undefined };
   }
 
@@ -72,10 +108,19 @@ export class MessageService {
   private async prepare(actor: Actor, payload: MessagePayload): Promise<Prepared> {
     let room: Room;
     let extras: Partial<StoredMessage> = {};
+    let claim: Claim | undefined;
     try {
       room = await this.rooms.activeRoom(actor, payload.roomToken);
-      await this.gate.consume(actor, 'message');
-      if (this.screen) extras = await this.screen.message(actor, room, counterpartOf(room, actor.userId), payload);
+      // The attachment's rules (forbidden, not_found, invalid_payload) come before rate_limited, as room rules do.
+      if (payload.attachmentId !== undefined) claim = await this.claimAttachment(actor, payload);
+      try {
+        await this.gate.consume(actor, 'message');
+        const message = claim ? claim.attachment.url : payload.message!;
+        if (this.screen) extras = await this.screen.message(actor, room, counterpartOf(room, actor.userId), { ...payload, message });
+      } catch (err) {
+        if (claim) await this.attachments?.release(claim.id, claim.claim).catch(() => {});
+        throw err;
+      }
     } catch (err) {
       // A retry gets its original back even if its room, or its budget, has changed since. Looking it up
       // only here keeps a query off the common path: the insert itself refuses a repeated clientMsgId.
@@ -83,10 +128,11 @@ export class MessageService {
       if (original) return { result: { message: original, created: false, room: undefined } };
       throw err;
     }
+    // No await between taking the id and queueing the write: id order is storage order.
     const id = this.ids.next();
     const candidate: Message = {
       _id: id,
-      message: payload.message,
+      message: claim ? claim.attachment.url : payload.message!,
       message_type: payload.type,
       senderId: actor.userId,
       receiverId: counterpartOf(room, actor.userId),
@@ -95,11 +141,27 @@ export class MessageService {
       dt: idTime(id),
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
+    if (claim) candidate.attachment = claim.attachment;
     const toStore = { ...candidate, ...extras, namespace: actor.namespace };
     // Handed to the writer inside the lane (queued in order), awaited outside it.
     const writing = this.writer.write(toStore);
     writing.catch(() => {}); // awaited by send(); never an unhandled rejection meanwhile
-    return { toStore, room, writing };
+    return { toStore, room, writing, claim };
+  }
+
+  private async claimAttachment(actor: Actor, payload: MessagePayload): Promise<Claim> {
+    if (!this.attachments) throw new ParleyError('invalid_payload', 'Uploads are not enabled on this server.');
+    const claim = `claim:${randomUUID()}`;
+    const attachment = await this.attachments.claim(actor, payload.attachmentId!, payload.type, claim);
+    return { id: attachment.id, claim, attachment };
+  }
+
+  /** The claim becomes the message's once it is stored; a repeated send frees the attachment. */
+  private async settleClaim(claim: Claim, messageId: string | undefined): Promise<void> {
+    const attachments = this.attachments!;
+    // Binding is bookkeeping only (the stored message names the attachment): its failure fails nothing.
+    if (messageId !== undefined) await attachments.bind(claim.id, claim.claim, messageId).catch(() => {});
+    else await attachments.release(claim.id, claim.claim).catch(() => {});
   }
 
   private async original(actor: Actor, clientMsgId: string | undefined): Promise<Message | undefined> {

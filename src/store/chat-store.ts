@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Message, Room } from '../protocol/index.js';
+import type { AttachmentKind, Message, Room } from '../protocol/index.js';
 import type { ModerationStore } from './kysely-moderation.js';
 import type { PlatformRepository } from './platform-repository.js';
 import type { Database } from './schema.js';
@@ -76,6 +76,44 @@ export interface LastSeenRepository {
   lastSeen(namespace: string, userIds: readonly string[]): Promise<Map<string, string>>;
 }
 
+/** An attachment's row (SPEC §12). */
+export interface AttachmentRecord {
+  id: string;
+  namespace: string;
+  ownerId: string;
+  kind: AttachmentKind;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  storageKey: string;
+  thumbnailKey: string | null;
+  thumbnailSize: number | null;
+  baseUrl: string;
+  status: 'pending' | 'ready';
+  messageId: string | null;
+  createdAt: string;
+}
+
+export interface AttachmentRepository {
+  insert(record: AttachmentRecord): Promise<void>;
+  /** pending → ready with what processing found. */
+  markReady(id: string, ready: Pick<AttachmentRecord, 'mime' | 'size' | 'width' | 'height' | 'thumbnailKey' | 'thumbnailSize'>): Promise<void>;
+  find(id: string): Promise<AttachmentRecord | undefined>;
+  /** Marks a ready, unused attachment as taken (by `claim`); false when it is not ready or already taken. */
+  claim(id: string, claim: string): Promise<boolean>;
+  /** After the message is stored: the claim becomes the message's id. */
+  bind(id: string, claim: string, messageId: string): Promise<void>;
+  /** Undoes claim() when the message was not stored. */
+  release(id: string, claim: string): Promise<void>;
+  /** The attachments of these messages (claimed by them, or named by their attachment_id). */
+  byMessages(messageIds: readonly string[]): Promise<AttachmentRecord[]>;
+  byOwner(namespace: string, ownerId: string): Promise<AttachmentRecord[]>;
+  /** Created before `cutoff` (ISO) and named by no stored message (pending, unused, or claimed by a send that failed). */
+  orphans(cutoff: string, limit: number): Promise<AttachmentRecord[]>;
+  delete(ids: readonly string[]): Promise<void>;
+}
+
 /** The one storage interface: SQLite and PostgreSQL both implement it. */
 export interface ChatStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -85,6 +123,7 @@ export interface ChatStore {
   readonly lastSeen: LastSeenRepository;
   /** Message lifecycle, blocks, reports (§13). */
   readonly moderation: ModerationStore;
+  readonly attachments: AttachmentRepository;
   readonly platform: PlatformRepository;
   /** What writes record in their own transaction (the webhook outbox): `hooks.record(trx, events)`. */
   readonly hooks: WriteHooks;

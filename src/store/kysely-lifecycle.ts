@@ -94,7 +94,7 @@ export class KyselyLifecycle implements LifecycleRepository {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('messages')
-        .set({ body: '', deleted_at: deletedAt, masked: null, original: null, reactions: null })
+        .set({ body: '', attachment: null, deleted_at: deletedAt, masked: null, original: null, reactions: null })
         .where('id', '=', messageId)
         .where('deleted_at', 'is', null)
         .returning(messageColumns)
@@ -121,7 +121,7 @@ export class KyselyLifecycle implements LifecycleRepository {
       const chunk = ids.slice(i, i + 500);
       await this.db
         .updateTable('messages')
-        .set({ body: '', deleted_at: deletedAt, masked: null, original: null, reactions: null })
+        .set({ body: '', attachment: null, deleted_at: deletedAt, masked: null, original: null, reactions: null })
         .where('id', 'in', chunk)
         .where('deleted_at', 'is', null)
         .execute();

@@ -24,6 +24,7 @@ export const messageColumns = [
   'original',
   'reactions',
   'data',
+  'attachment',
 ] as const;
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.

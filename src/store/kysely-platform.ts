@@ -4,14 +4,10 @@ import { roomEvent } from './kysely-rooms.js';
 import { KyselyDeliveries } from './kysely-deliveries.js';
 import { KyselyUnread } from './kysely-unread.js';
 import type { Ban, DeliveryRepository, MemberState, PlatformRepository, UnreadRepository } from './platform-repository.js';
+import { messageColumns } from './kysely-messages.js';
 import { toMessage, toRoom } from './rows.js';
 import type { Database } from './schema.js';
 import type { WriteHooks } from './write-hooks.js';
-
-const messageColumns = [
-  'id', 'namespace', 'room_id', 'room_token', 'sender_id', 'receiver_id', 'body', 'message_type', 'client_msg_id', 'dt', 'data',
-  'reply_to', 'edited_at', 'deleted_at', 'masked', 'reactions',
-] as const;
 
 /** The platform API's reads and writes (SQLite and PostgreSQL alike). */
 export class KyselyPlatform implements PlatformRepository {
@@ -133,11 +129,11 @@ export class KyselyPlatform implements PlatformRepository {
     return this.db.transaction().execute(async (trx) => {
       const changed = await trx
         .updateTable('messages')
-        // A tombstone (§13): text, data, reactions and the masked original go; deletedAt is set once.
-        .set((eb) => ({ body: '', data: null, masked: null, original: null, reactions: null, deleted_at: eb.fn.coalesce('deleted_at', eb.val(now)) }))
+        // A tombstone (§13): text, data, attachment, reactions and the masked original go; deletedAt is set once.
+        .set((eb) => ({ body: '', data: null, attachment: null, masked: null, original: null, reactions: null, deleted_at: eb.fn.coalesce('deleted_at', eb.val(now)) }))
         .where('namespace', '=', namespace)
         .where('sender_id', '=', userId)
-        .where((eb) => eb.or([eb('body', '<>', ''), eb('data', 'is not', null), eb('deleted_at', 'is', null)]))
+        .where((eb) => eb.or([eb('body', '<>', ''), eb('data', 'is not', null), eb('attachment', 'is not', null), eb('deleted_at', 'is', null)]))
         .returning(messageColumns)
         .execute();
       const events = changed.map(toMessage).map((message) => ({

@@ -89,6 +89,7 @@ export class KyselyRooms implements RoomRepository {
         'm.client_msg_id as m_client_msg_id',
         'm.dt as m_dt',
         'm.data as m_data',
+        'm.attachment as m_attachment',
       ])
       .select('u.n as unread')
       .where('r.namespace', '=', namespace)
@@ -116,6 +117,7 @@ export class KyselyRooms implements RoomRepository {
               client_msg_id: row.m_client_msg_id,
               dt: row.m_dt!,
               data: row.m_data ?? null,
+              attachment: row.m_attachment,
             }),
     }));
   }

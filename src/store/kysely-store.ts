@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { ChatStore, LastSeenRepository, MessageRepository, ReadRepository, RoomRepository } from './chat-store.js';
+import type { AttachmentRepository, ChatStore, LastSeenRepository, MessageRepository, ReadRepository, RoomRepository } from './chat-store.js';
+import { KyselyAttachments } from './kysely-attachments.js';
 import { KyselyMessages } from './kysely-messages.js';
 import { KyselyLastSeen, KyselyReads } from './kysely-reads.js';
 import { KyselyRooms } from './kysely-rooms.js';
@@ -17,6 +18,7 @@ export class KyselyStore implements ChatStore {
   readonly lastSeen: LastSeenRepository;
   readonly moderation: ModerationStore;
   readonly platform: PlatformRepository;
+  readonly attachments: AttachmentRepository;
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',
@@ -32,6 +34,7 @@ export class KyselyStore implements ChatStore {
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
     this.moderation = moderationStore(db, kind, hooks);
+    this.attachments = new KyselyAttachments(db);
   }
 
   transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {

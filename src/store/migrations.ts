@@ -142,6 +142,37 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('reports_status').on('reports').columns(['status', 'id']).execute();
     },
   },
+  '0006_attachments': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('attachments')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('mime', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('storage_key', 'text', (c) => c.notNull())
+        .addColumn('thumbnail_key', 'text')
+        .addColumn('thumbnail_size', 'integer')
+        .addColumn('base_url', 'text', (c) => c.notNull())
+        // 'pending' while the bytes stream in (invisible), 'ready' once stored.
+        .addColumn('status', 'text', (c) => c.notNull())
+        // Set when a message claims it (so no second message can), then the message's id.
+        .addColumn('message_id', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('attachments_owner').on('attachments').columns(['namespace', 'owner_id']).execute();
+      await db.schema.createIndex('attachments_message').on('attachments').column('message_id').execute();
+      await db.schema.createIndex('attachments_created').on('attachments').column('created_at').execute();
+      await db.schema.alterTable('messages').addColumn('attachment_id', 'text').execute();
+      // The attachment as sent (JSON): history and sync read it without a join.
+      await db.schema.alterTable('messages').addColumn('attachment', 'text').execute();
+      await db.schema.createIndex('messages_attachment').on('messages').column('attachment_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,4 +1,4 @@
-import type { Message, Room } from '../protocol/index.js';
+import type { Attachment, Message, Room } from '../protocol/index.js';
 import type { PlatformMessage } from '../protocol/platform-view.js';
 import type { MessagesTable, RoomsTable } from './schema.js';
 
@@ -46,6 +46,7 @@ export function toMessage(row: MessagesTable): Message {
   if (row.client_msg_id !== null) message.clientMsgId = row.client_msg_id;
   addLifecycle(message, row);
   if (row.data) message.data = JSON.parse(row.data) as Record<string, unknown>;
+  if (typeof row.attachment === 'string') message.attachment = JSON.parse(row.attachment) as Attachment;
   return message;
 }
 
@@ -81,5 +82,7 @@ export function fromMessage(namespace: string, m: PlatformMessage): MessagesTabl
     masked: m.masked ? 1 : null,
     original: m.original ?? null,
     data: m.data === undefined ? null : JSON.stringify(m.data),
+    attachment_id: m.attachment?.id ?? null,
+    attachment: m.attachment ? JSON.stringify(m.attachment) : null,
   };
 }

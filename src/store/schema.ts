@@ -43,6 +43,28 @@ export interface MessagesTable {
   reactions?: string | null;
   /** A system message's `data` as JSON text (migration 0004); null otherwise. */
   data?: string | null;
+  /** The attachment a media message names (0006), and its JSON as sent. */
+  attachment_id?: string | null;
+  attachment?: string | null;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  namespace: string;
+  owner_id: string;
+  kind: 'image' | 'vdo' | 'audio';
+  mime: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  size: number | string;
+  width: number | null;
+  height: number | null;
+  storage_key: string;
+  thumbnail_key: string | null;
+  thumbnail_size: number | null;
+  base_url: string;
+  status: 'pending' | 'ready';
+  message_id: string | null;
+  created_at: string;
 }
 
 export interface RoomReadsTable {
@@ -105,4 +127,5 @@ export interface Database extends PlatformTables {
   blocks: BlocksTable;
   reports: ReportsTable;
   message_clocks: MessageClocksTable;
+  attachments: AttachmentsTable;
 }

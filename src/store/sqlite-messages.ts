@@ -8,7 +8,7 @@ import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
-const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data';
+const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data, attachment_id, attachment';
 /** Written with every new message (migration 0005); edits and reactions update the rest. */
 const LIFECYCLE_INSERT = 'reply_to, masked, original';
 const SELECTED = `${COLUMNS}, reply_to, edited_at, deleted_at, masked, original, reactions`;
@@ -41,7 +41,7 @@ export class SqliteMessages extends KyselyMessages {
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}, ${LIFECYCLE_INSERT}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${COLUMNS}, ${LIFECYCLE_INSERT}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
       // Writers on SQLite are serialised by the database lock, so the floor for new ids is simply the
@@ -85,6 +85,7 @@ export class SqliteMessages extends KyselyMessages {
       const { changes } = insertOne.run(
         row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
         row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt, row.data ?? null,
+        row.attachment_id ?? null, row.attachment ?? null,
         row.reply_to, row.masked, row.original,
       );
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);

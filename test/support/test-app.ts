@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { createApp, type AppOptions, type ParleyApp } from '../../src/app.js';
 import type { ConfigInput } from '../../src/config/schema.js';
@@ -69,6 +69,7 @@ export async function createTestApp(
       host: '127.0.0.1',
       logLevel: 'silent',
       databaseUrl,
+      uploadDir: join(dirname(dbPath), 'uploads'),
       rateLimits: {
         message: generous,
         typing: generous,

@@ -14,6 +14,7 @@ import { registerDemoAssets } from './demo-assets.js';
 import { registerHistoryRoute } from './history-route.js';
 import { registerMetricsRoute } from './metrics-route.js';
 import { registerPlatformApi, type PlatformDeps } from './platform/index.js';
+import { registerUploadRoutes, type UploadRouteDeps } from './upload-route.js';
 
 export interface HttpDeps {
   history: HistoryService;
@@ -33,6 +34,8 @@ export interface HttpDeps {
   draining: () => boolean;
   /** The platform API (server to server); absent: no /v1/platform routes. */
   platform?: PlatformDeps;
+  /** Attachments (POST/GET /v1/uploads). */
+  uploads?: UploadRouteDeps;
 }
 
 /** Fastify: history, health, metrics, OpenAPI and the demo page; Socket.IO shares its server. */
@@ -83,6 +86,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   registerHistoryRoute(app, deps);
   if (deps.platform) await registerPlatformApi(app, deps.platform);
+  if (deps.uploads) await registerUploadRoutes(app, deps.uploads);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ success: true, status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
