@@ -1,23 +1,7 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './support/build.js';
-import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-let browser: Browser;
-
-async function signIn(t: TestApp, userId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
-  await page.goto(t.url);
-  await page.fill('#login [name=userId]', userId);
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#status[data-state="online"]');
-  return page;
-}
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { hasChromium, useDemoBrowser } from './support/browser.js';
+import { activeRoom, createTestApp } from './support/test-app.js';
 
 const bubbleWith = (text: string) => `#messages li[data-id]:has(.bubble .text:text-is("${text}"))`;
 
@@ -29,16 +13,7 @@ async function act(page: Page, text: string, action: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('demo web client: replies, reactions, edits, deletes, report, block (chromium)', () => {
-  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS); // the page loads the SDK's prebuilt browser bundle
-  beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { signIn } = useDemoBrowser();
 
   it('shows and drives the message lifecycle between two pages', { timeout: 90_000 }, async () => {
     const t = await createTestApp();

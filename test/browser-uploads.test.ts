@@ -1,31 +1,16 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { wav } from './support/media.js';
-import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
+import { hasChromium, useDemoBrowser } from './support/browser.js';
+import { activeRoom, createTestApp } from './support/test-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Refreshed only on request (PARLEY_SCREENSHOT=1), so test runs leave the tree clean.
 const SCREENSHOT = process.env.PARLEY_SCREENSHOT ? join(root, 'docs/attachments.png') : join(tmpdir(), 'parley-attachments.png');
-const hasChromium = existsSync(CHROMIUM);
-
-let browser: Browser;
-
-async function signIn(t: TestApp, userId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
-  await page.goto(t.url);
-  await page.fill('#login [name=userId]', userId);
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#status[data-state="online"]');
-  return page;
-}
 
 /** A real photo-like JPEG (the demo's bowl, rendered large) with a GPS position in its EXIF. */
 function photo(): Promise<Buffer> {
@@ -41,15 +26,7 @@ function photo(): Promise<Buffer> {
 const lastMessage = '#messages li[data-id]:last-child';
 
 describe.skipIf(!hasChromium)('demo web client: attachments (chromium)', () => {
-  beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { signIn } = useDemoBrowser(['--autoplay-policy=no-user-gesture-required']);
 
   it('attaches a photo and a voice message; the other side sees the thumbnail and plays the audio', { timeout: 60_000 }, async () => {
     const t = await createTestApp();

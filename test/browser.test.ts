@@ -1,39 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './support/build.js';
-import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM, desktop, hasChromium, phone, useDemoBrowser } from './support/browser.js';
+import { activeRoom, createTestApp } from './support/test-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // The README's picture is refreshed only on request (PARLEY_SCREENSHOT=1), so test runs leave the tree clean.
 const SCREENSHOT = process.env.PARLEY_SCREENSHOT
   ? resolve(dirname(fileURLToPath(import.meta.url)), '../docs/screenshot.png')
   : join(tmpdir(), 'parley-demo-screenshot.png');
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(`[browser.test] skipped: ${CHROMIUM} is missing (install Debian's chromium package to run the demo client test).`);
-}
-
-let browser: Browser;
-
-type Viewport = { width: number; height: number };
-const desktop: Viewport = { width: 1280, height: 800 };
-const phone: Viewport = { width: 390, height: 844 };
-
-/** A fresh browser context (its own storage) with the demo page signed in as `userId`. */
-async function signIn(t: TestApp, userId: string, viewport = desktop, prepare?: (page: Page) => Promise<void>): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  await prepare?.(page);
-  page.on('pageerror', (err) => console.error(`[${userId}] page error: ${err.message}`));
-  await page.goto(t.url);
-  await page.fill('#login [name=userId]', userId);
-  await page.click('#login button[type=submit]');
-  await page.waitForSelector('#status[data-state="online"]');
-  return page;
 }
 
 const room = (token: string) => `#rooms li[data-token="${token}"]`;
@@ -96,16 +75,7 @@ async function send(page: Page, text: string, type: 'text' | 'image' = 'text'): 
 }
 
 describe.skipIf(!hasChromium)('demo web client (chromium)', () => {
-  beforeAll(ensureBuilt, BUILD_TIMEOUT_MS); // the page loads the SDK's prebuilt browser bundle
-  beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const { signIn } = useDemoBrowser();
 
   it('creates and accepts a room, exchanges messages, shows typing, unread badges and read ticks', { timeout: 60_000 }, async () => {
     const t = await createTestApp();
