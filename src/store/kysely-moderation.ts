@@ -207,11 +207,16 @@ export interface ModerationStore {
   readonly reports: ReportRepository;
 }
 
-export function moderationStore(db: Kysely<Database>, kind: 'sqlite' | 'postgres', hooks: WriteHooks = noWriteHooks): ModerationStore {
+export function moderationStore(
+  db: Kysely<Database>,
+  kind: 'sqlite' | 'postgres',
+  hooks: WriteHooks = noWriteHooks,
+  sendPolicy: SendPolicyRepository = new KyselySendPolicy(db),
+): ModerationStore {
   return {
     lifecycle: new KyselyLifecycle(db, kind, hooks),
     blocks: new KyselyBlocks(db),
-    sendPolicy: new KyselySendPolicy(db),
+    sendPolicy,
     reports: new KyselyReports(db, hooks),
   };
 }

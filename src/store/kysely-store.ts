@@ -4,7 +4,7 @@ import { KyselyAttachments } from './kysely-attachments.js';
 import { KyselyMessages } from './kysely-messages.js';
 import { KyselyLastSeen, KyselyReads } from './kysely-reads.js';
 import { KyselyRooms } from './kysely-rooms.js';
-import { moderationStore, type ModerationStore } from './kysely-moderation.js';
+import { moderationStore, type ModerationStore, type SendPolicyRepository } from './kysely-moderation.js';
 import type { Database } from './schema.js';
 import { KyselyPlatform } from './kysely-platform.js';
 import type { PlatformRepository } from './platform-repository.js';
@@ -23,17 +23,17 @@ export class KyselyStore implements ChatStore {
   constructor(
     readonly kind: 'sqlite' | 'postgres',
     private readonly db: Kysely<Database>,
-    /** A dialect's faster message repository, where it has one. */
-    messages?: MessageRepository,
+    /** A dialect's faster repositories for the message path, where it has them. */
+    fast: { messages?: MessageRepository; sendPolicy?: SendPolicyRepository } = {},
     private readonly afterClose: () => Promise<void> = async () => {},
     readonly hooks: WriteHooks = noWriteHooks,
   ) {
     this.rooms = new KyselyRooms(db, hooks);
-    this.messages = messages ?? new KyselyMessages(db, hooks);
+    this.messages = fast.messages ?? new KyselyMessages(db, hooks);
     this.platform = new KyselyPlatform(db, hooks, kind);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
-    this.moderation = moderationStore(db, kind, hooks);
+    this.moderation = moderationStore(db, kind, hooks, fast.sendPolicy);
     this.attachments = new KyselyAttachments(db);
   }
 

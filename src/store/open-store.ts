@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
 import { SqliteMessages } from './sqlite-messages.js';
+import { SqliteSendPolicy } from './sqlite-send-policy.js';
 import { migrateToLatest } from './migrations.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
 import type { Database } from './schema.js';
@@ -58,8 +59,8 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log
     }
   };
   const closeCheckpointer = async () => checkpointer?.close();
-  const messages = new SqliteMessages(db, database, hooks);
-  return { migrate, store: new KyselyStore('sqlite', db, messages, closeCheckpointer, hooks) };
+  const fast = { messages: new SqliteMessages(db, database, hooks), sendPolicy: new SqliteSendPolicy(db, database) };
+  return { migrate, store: new KyselyStore('sqlite', db, fast, closeCheckpointer, hooks) };
 }
 
 const LOCK_WAIT_MS = 15_000;
@@ -116,5 +117,5 @@ function openPostgres(url: string, log: Logger, hooks?: WriteHooks) {
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Kysely holds a PostgreSQL advisory lock while migrating, so nodes may start together.
-  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, undefined, undefined, hooks) };
+  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, {}, undefined, hooks) };
 }
