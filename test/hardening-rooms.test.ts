@@ -33,6 +33,18 @@ describe('a stranger cannot lock a user out (item 4)', () => {
     expect(await join_(v, 'c9', 'v1', 'own')).toMatchObject({ success: false, error: { code: 'rate_limited' } });
   });
 
+  it('refuses an accept that would take the user past maxRoomsPerUser; the request stays pending', async () => {
+    const t = await createTestApp({ maxRoomsPerUser: 2 });
+    const v = await t.connect('v1');
+    for (let i = 0; i < 2; i++) await activeRoom(await t.connect(`c${i}`), v, `c${i}`, 'v1', `room-${i}`);
+    const c = await t.connect('c2');
+    expect((await join_(c, 'c2', 'v1', 'room-2')).success).toBe(true);
+    const refused = await v.request('accept-room', { roomToken: 'room-2' });
+    expect(refused).toMatchObject({ success: false, error: { code: 'rate_limited' } });
+    const listed = await (await t.connect('v1')).waitForPrivate('list-room');
+    expect(listed.data.rooms.find((r: { roomToken: string }) => r.roomToken === 'room-2').status).toBe('pending');
+  });
+
   it('caps the requests a user has pending (maxPendingPerUser); an accept frees a slot', async () => {
     const t = await createTestApp({ maxPendingPerUser: 2 });
     const c = await t.connect('c1');

@@ -119,6 +119,10 @@ export class RoomService {
     if (room.status === 'active') return { room, changed: false };
     assertNotClosed(room);
     await this.gate.consume(actor, 'other');
+    const { owned } = await this.rooms.countOwned(actor.namespace, actor.userId);
+    if (owned >= this.limits.maxRoomsPerUser) {
+      throw new ParleyError('rate_limited', `You already have ${this.limits.maxRoomsPerUser} rooms, the most allowed; this request stays pending.`);
+    }
     const changed = await this.rooms.activate(room._id);
     const active: Room = { ...room, status: 'active' };
     this.remember(actor.namespace, active);
