@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { ParleyError } from '../protocol/errors.js';
+import type { postMessageSchema, putRoomSchema } from '../protocol/platform-schemas.js';
 import type { Message, Report, Room, RoomSummary } from '../protocol/types.js';
 import type { PlatformMessage } from '../protocol/webhooks.js';
 import { toParleyError } from './acks.js';
@@ -13,24 +15,14 @@ export interface PlatformClientOptions {
   fetch?: typeof fetch;
 }
 
-export interface PutRoomInput {
-  customerID: string;
-  vendorID: string;
-  roomID?: string;
-  status?: 'pending' | 'active';
-  createdBy?: string;
-  contactMasking?: boolean;
-}
+/** The body of `PUT …/rooms/{roomToken}`, as the server's schema reads it. */
+export type PutRoomInput = z.input<typeof putRoomSchema>;
 
-export interface PostMessageInput {
-  message: string;
-  type?: 'text' | 'image' | 'vdo' | 'audio';
-  /** A member: its message under every chat rule. Absent: a system message. */
-  senderId?: string;
-  /** System messages only: a JSON object (≤ 8 KiB), e.g. an order card. */
-  data?: Record<string, unknown>;
-  clientMsgId?: string;
-}
+/**
+ * The body of `POST …/rooms/{roomToken}/messages`: a member's message when `senderId` is given, else a
+ * system message (which may carry `data`, a JSON object of at most 8 KiB, e.g. an order card).
+ */
+export type PostMessageInput = z.input<typeof postMessageSchema>;
 
 export interface RoomMember {
   userId: string;
