@@ -27,6 +27,21 @@ describe('delete-message (§13)', () => {
     expect(retry.data.message).toEqual(tombstone);
   });
 
+  it('list-room shows the last message as it is now: replied to, edited, reacted, then deleted', async () => {
+    const { t, c, v } = await chat();
+    const first = (await c.request('message', { roomToken: 'tok', message: 'first' })).data.message;
+    const last = (await v.request('message', { roomToken: 'tok', message: 'hi', replyTo: first._id })).data.message;
+    const lastMessage = async () => (await (await t.connect('c1')).waitForPrivate('list-room')).data.rooms[0].lastMessage;
+    await v.request('edit-message', { roomToken: 'tok', messageId: last._id, message: 'hello' });
+    const reacted = (await c.request('react', { roomToken: 'tok', messageId: last._id, emoji: '👍' })).data.message;
+    expect(reacted).toMatchObject({ message: 'hello', replyTo: first._id, reactions: { '👍': ['c1'] } });
+    expect(reacted.editedAt).toBeDefined();
+    expect(await lastMessage()).toEqual(reacted);
+    const tombstone = (await v.request('delete-message', { roomToken: 'tok', messageId: last._id })).data.message;
+    expect(await lastMessage()).toEqual(tombstone);
+    expect(tombstone.deletedAt).toBeDefined();
+  });
+
   it('is idempotent: a repeated delete answers with the tombstone and notifies nobody', async () => {
     const { c, v } = await chat();
     const sent = (await c.request('message', { roomToken: 'tok', message: 'x' })).data.message;

@@ -90,6 +90,11 @@ export class KyselyRooms implements RoomRepository {
         'm.dt as m_dt',
         'm.data as m_data',
         'm.attachment as m_attachment',
+        'm.reply_to as m_reply_to',
+        'm.edited_at as m_edited_at',
+        'm.deleted_at as m_deleted_at',
+        'm.masked as m_masked',
+        'm.reactions as m_reactions',
       ])
       .select('u.n as unread')
       .where('r.namespace', '=', namespace)
@@ -118,6 +123,11 @@ export class KyselyRooms implements RoomRepository {
               dt: row.m_dt!,
               data: row.m_data ?? null,
               attachment: row.m_attachment,
+              reply_to: row.m_reply_to,
+              edited_at: row.m_edited_at,
+              deleted_at: row.m_deleted_at,
+              masked: row.m_masked,
+              reactions: row.m_reactions,
             }),
     }));
   }
