@@ -130,9 +130,12 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
   rooms.useBlocks(blocks);
   const lifecycle = new LifecycleService(rooms, moderation.lifecycle, screen, clock, gate, config.editWindowMs);
   const reports = new ReportService(rooms, store.rooms, moderation.reports, moderation.lifecycle, lifecycle, ids, clock, gate);
-  // Deleting a message (§13) removes its attachment's files (§12).
+  // Deleting a message (§13) removes its attachment's files (§12). The delete stands if that fails: the
+  // orphan sweep takes a deleted message's files at its next run.
   lifecycle.onDeleted(async (_namespace, message) => {
-    await uploads.service.removeForMessages([message._id]);
+    await uploads.service.removeForMessages([message._id]).catch((err: unknown) => {
+      log.warn({ err, messageId: message._id }, 'removing a deleted message’s attachment failed; the sweep will retry');
+    });
   });
   const authenticator = createAuthenticator(config, clock);
   const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });

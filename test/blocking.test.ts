@@ -21,6 +21,17 @@ describe('block-user / unblock-user (§13)', () => {
     expect((await c.request('message', { roomToken: 'tok', message: 'sorry' })).success).toBe(true);
   });
 
+  it('answers a blocked sender forbidden even when its message budget is spent (forbidden wins over rate_limited)', async () => {
+    const t = await createTestApp({ rateLimits: { message: { points: 1, durationSeconds: 60 } } });
+    const [c, v] = await Promise.all([t.connect('c1'), t.connect('v1')]);
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    expect((await c.request('message', { roomToken: 'tok', message: 'one' })).success).toBe(true);
+    expect((await c.request('message', { roomToken: 'tok', message: 'two' })).error.code).toBe('rate_limited');
+    await v.request('block-user', { userId: 'c1' });
+    expect((await c.request('message', { roomToken: 'tok', message: 'three' })).error.code).toBe('forbidden');
+    expect((await c.request('message', { roomToken: 'tok', message: 'four', replyTo: '01ZZZZZZZZZZZZZZZZZZZZZZZZ' })).error.code).toBe('forbidden');
+  });
+
   it('hides the blocker’s presence from the blocked user: offline at once, then no online/offline, list-room blocked: true', async () => {
     const { t, c, v } = await chat();
     await c.waitForPrivate('online', (p) => p.userId === 'v1').catch(() => undefined);

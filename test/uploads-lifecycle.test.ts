@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openStore } from '../src/store/open-store.js';
 import { png, wav } from './support/media.js';
 import { activeRoom, createTestApp } from './support/test-app.js';
 import { download, upload } from './support/uploads.js';
@@ -62,5 +63,31 @@ describe('attachments and the message lifecycle', () => {
     expect(missing.error.code).toBe('not_found');
     // The refused reply released the upload.
     expect((await c.request('message', { roomToken: 'tok', type: 'image', attachmentId: spare.id })).success).toBe(true);
+  });
+
+  it('the sweep takes a deleted message’s file at once, and spares an upload a send has claimed', async () => {
+    let now = Date.parse('2026-03-01T12:00:00Z');
+    const t = await createTestApp({}, { clock: { now: () => now } });
+    const [c, v] = await Promise.all([t.connect('c1'), t.connect('v1')]);
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const photo = (await upload(t, await png())).body.attachment;
+    const inFlight = (await upload(t, wav())).body.attachment;
+    const sent = (await c.request('message', { roomToken: 'tok', type: 'image', attachmentId: photo.id })).data.message;
+    // Deleted behind the service's back (as when removing the file failed at delete time): the file is still there.
+    const store = await openStore({ databaseUrl: t.databaseUrl, sqliteSynchronous: 'NORMAL' });
+    onTestFinished(() => store.close());
+    await store.moderation.lifecycle.tombstone(sent._id, new Date(now).toISOString());
+    expect(await store.attachments.claim(inFlight.id, 'claim:in-flight')).toBe(true);
+    expect((await download(photo.url)).status).toBe(200);
+    expect(await t.app.sweepUploads()).toBe(1);
+    expect((await download(photo.url)).status).toBe(404);
+    // A day on, the claimed upload is past the orphan age but its send may still be in flight: kept.
+    now += 25 * 3600_000;
+    expect(await t.app.sweepUploads()).toBe(0);
+    expect((await download(inFlight.url)).status).toBe(200);
+    // Another day on, the claim is one whose send crashed: swept.
+    now += 24 * 3600_000;
+    expect(await t.app.sweepUploads()).toBe(1);
+    expect((await download(inFlight.url)).status).toBe(404);
   });
 });

@@ -114,9 +114,10 @@ export class MessageService {
       // The attachment's rules (forbidden, not_found, invalid_payload) come before rate_limited, as room rules do.
       if (payload.attachmentId !== undefined) claim = await this.claimAttachment(actor, payload);
       try {
-        await this.gate.consume(actor, 'message');
+        // A block (forbidden) and an unknown replyTo (not_found) win over rate_limited, as every rule does.
         const message = claim ? claim.attachment.url : payload.message!;
         if (this.screen) extras = await this.screen.message(actor, room, counterpartOf(room, actor.userId), { ...payload, message });
+        await this.gate.consume(actor, 'message');
       } catch (err) {
         if (claim) await this.attachments?.release(claim.id, claim.claim).catch(() => {});
         throw err;

@@ -109,7 +109,10 @@ export interface AttachmentRepository {
   /** The attachments of these messages (claimed by them, or named by their attachment_id). */
   byMessages(messageIds: readonly string[]): Promise<AttachmentRecord[]>;
   byOwner(namespace: string, ownerId: string): Promise<AttachmentRecord[]>;
-  /** Created before `cutoff` (ISO) and named by no stored message (pending, unused, or claimed by a send that failed). */
+  /**
+   * Named by no live message, and either created before `cutoff` (ISO; pending, unused, or claimed by a send
+   * that crashed a day before) or bound to a message that is now deleted.
+   */
   orphans(cutoff: string, limit: number): Promise<AttachmentRecord[]>;
   delete(ids: readonly string[]): Promise<void>;
 }

@@ -24,6 +24,7 @@ function toRecord(row: Selectable<AttachmentsTable>): AttachmentRecord {
 
 // Both SQLite and PostgreSQL cap bound parameters per statement.
 const CHUNK = 500;
+const STALE_CLAIM_MS = 24 * 3600_000;
 
 export class KyselyAttachments implements AttachmentRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -108,11 +109,26 @@ export class KyselyAttachments implements AttachmentRepository {
   }
 
   async orphans(cutoff: string, limit: number): Promise<AttachmentRecord[]> {
+    // A claim is a send in flight: spared for another day, after which it is one that crashed.
+    const staleClaims = new Date(Date.parse(cutoff) - STALE_CLAIM_MS).toISOString();
     const rows = await this.db
       .selectFrom('attachments as a')
       .selectAll('a')
-      .where('a.created_at', '<', cutoff)
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.attachment_id', '=', 'a.id'))))
+      .where((eb) =>
+        eb.not(
+          eb.exists(eb.selectFrom('messages as m').select('m.id').whereRef('m.attachment_id', '=', 'a.id').where('m.deleted_at', 'is', null)),
+        ),
+      )
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('a.created_at', '<', cutoff),
+            eb.or([eb('a.message_id', 'is', null), eb('a.message_id', 'not like', 'claim:%'), eb('a.created_at', '<', staleClaims)]),
+          ]),
+          // A deleted message's file whose removal failed at delete time: at once, whatever its age.
+          eb.exists(eb.selectFrom('messages as d').select('d.id').whereRef('d.id', '=', 'a.message_id').where('d.deleted_at', 'is not', null)),
+        ]),
+      )
       .orderBy('a.created_at')
       .limit(limit)
       .execute();
