@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { platformApp } from './support/platform.js';
 import { activeRoom, chat, createTestApp } from './support/test-app.js';
 
 describe('block-user / unblock-user (§13)', () => {
@@ -99,5 +100,23 @@ describe('block-user / unblock-user (§13)', () => {
     await c.barrier();
     expect(c.all('private', (p) => p.event === 'online' && p.userId === 'v1')).toHaveLength(1); // from before the block
     expect(t).toBeDefined();
+  });
+
+  it('a room the platform opens between a blocker and the blocked hides the blocker; the platform’s room list says blocked', async () => {
+    const t = await platformApp();
+    const [c, v] = await Promise.all([t.connect('c1'), t.connect('v1')]);
+    await c.request('block-user', { userId: 'v1' });
+    await t.api.putRoom('customer', 'order-9', { customerID: 'c1', vendorID: 'v1' });
+    await v.waitFor('joined', (p) => p.data.room.roomToken === 'order-9');
+    // The blocker learns the blocked user is online; the blocked user hears nothing of the blocker.
+    await c.waitForPrivate('online', (p) => p.userId === 'v1');
+    await v.barrier();
+    expect(v.all('private', (p) => p.event === 'online' && p.userId === 'c1')).toEqual([]);
+
+    const [mine] = await t.api.userRooms('customer', 'c1');
+    expect(mine).toMatchObject({ roomToken: 'order-9', blocked: true, counterpart: { userId: 'v1', online: true } });
+    const [theirs] = await t.api.userRooms('customer', 'v1');
+    expect(theirs.counterpart).toMatchObject({ userId: 'c1', online: false, lastSeen: null });
+    expect(theirs).not.toHaveProperty('blocked');
   });
 });

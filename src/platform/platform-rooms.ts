@@ -69,8 +69,13 @@ export class PlatformRooms {
     if (room.status === 'pending') notifier.roomRequested(other, room);
     else notifier.roomActivated(room);
     const online = await this.presence.onlineAmong(namespace, [room.customerID, room.vendorID]).catch(() => new Set<string>());
-    if (online.has(room.createdBy)) notifier.presence(room.createdBy, 'online', [other]);
-    if (online.has(other)) notifier.presence(other, 'online', [room.createdBy]);
+    // A member who blocks the other stays hidden from it (§13), as with join-room.
+    const tell = async (subject: string, audience: string) => {
+      if (!online.has(subject)) return;
+      const told = await this.presence.audienceOf(namespace, subject, [audience]);
+      if (told.length > 0) notifier.presence(subject, 'online', told);
+    };
+    await Promise.all([tell(room.createdBy, other), tell(other, room.createdBy)]);
   }
 
   async get(namespace: string, roomToken: string): Promise<{ room: Room; members: RoomMember[] }> {

@@ -84,16 +84,25 @@ export class BlockAwarePresence extends PresenceService {
   }
 
   override async roomSummaries(actor: Actor): Promise<RoomSummary[]> {
-    const rooms = await super.roomSummaries(actor);
+    return this.withBlocks(actor.namespace, actor.userId, await super.roomSummaries(actor));
+  }
+
+  override async summariesFor(namespace: string, userId: string, limit: number): Promise<RoomSummary[]> {
+    return this.withBlocks(namespace, userId, await super.summariesFor(namespace, userId, limit));
+  }
+
+  /** `blocked: true` where the user blocks the counterpart; no presence of a counterpart who blocks the user. */
+  private async withBlocks(namespace: string, userId: string, rooms: RoomSummary[]): Promise<RoomSummary[]> {
     const others = [...new Set(rooms.map((r) => r.counterpart.userId))];
+    if (others.length === 0) return rooms;
     const [blocked, blockers] = await Promise.all([
-      this.blocks.blockedBy(actor.namespace, actor.userId, others),
-      this.blocks.blockersOf(actor.namespace, actor.userId, others),
+      this.blocks.blockedBy(namespace, userId, others),
+      this.blocks.blockersOf(namespace, userId, others),
     ]);
     return rooms.map((room) => {
-      const userId = room.counterpart.userId;
-      const shown = blockers.has(userId) ? { ...room, counterpart: { ...room.counterpart, online: false, lastSeen: null } } : room;
-      return blocked.has(userId) ? { ...shown, blocked: true as const } : shown;
+      const other = room.counterpart.userId;
+      const shown = blockers.has(other) ? { ...room, counterpart: { ...room.counterpart, online: false, lastSeen: null } } : room;
+      return blocked.has(other) ? { ...shown, blocked: true as const } : shown;
     });
   }
 
