@@ -112,7 +112,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
       metrics.storeSeconds.observe(seconds);
     },
   });
-  const uploads = await createUploads(config, store.attachments, clock, log.child({ module: 'uploads' }), metrics.registry).catch(async (err: unknown) => {
+  const uploads = await createUploads(config, store.attachments, clock, log.child({ module: 'uploads' }), metrics.registry, scale.budgets).catch(async (err: unknown) => {
     await scale.close();
     await store.close();
     throw err;

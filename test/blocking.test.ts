@@ -116,7 +116,7 @@ describe('block-user / unblock-user (§13)', () => {
     const [mine] = await t.api.userRooms('customer', 'c1');
     expect(mine).toMatchObject({ roomToken: 'order-9', blocked: true, counterpart: { userId: 'v1', online: true } });
     const [theirs] = await t.api.userRooms('customer', 'v1');
-    expect(theirs.counterpart).toMatchObject({ userId: 'c1', online: false, lastSeen: null });
+    expect(theirs!.counterpart).toMatchObject({ userId: 'c1', online: false, lastSeen: null });
     expect(theirs).not.toHaveProperty('blocked');
   });
 });

@@ -10,7 +10,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import type { ConfigInput } from '../src/config/schema.js';
 import { deleteRedisKeys, explainSkip, redisUrl } from './support/services.js';
+import { wav } from './support/media.js';
 import { activeRoom, createTestApp, tempDir } from './support/test-app.js';
+import { upload } from './support/uploads.js';
 
 const redis = redisUrl();
 if (!redis) explainSkip('scale-limits', 'TEST_REDIS_URL');
@@ -53,6 +55,13 @@ describe.skipIf(!redis)('scale-out limits on Redis', () => {
     const accepted = acks.filter((ack) => ack.success).length;
     expect(accepted).toBe(6); // per node it would be 6 + 6
     for (const ack of acks.filter((x) => !x.success)) expect(ack.error.code).toBe('rate_limited');
+  });
+
+  it('holds one per-user upload budget across nodes', async () => {
+    const { a, b } = await twoNodes({ uploadRateLimit: { points: 3, durationSeconds: 60 } });
+    const statuses = [];
+    for (const node of [a, b, a, b, a]) statuses.push((await upload(node, wav())).status);
+    expect(statuses).toEqual([201, 201, 201, 429, 429]); // per node it would be 3 + 3
   });
 
   it('caps the broadcast stream at redisStreamMaxLen entries', async () => {

@@ -15,6 +15,24 @@ export interface SharedBudgets {
   keyPrefix: string;
 }
 
+/**
+ * A token bucket per key: in Redis when budgets are shared, so it holds across nodes, with this process's
+ * bucket as the fallback while Redis is unreachable; else in this process.
+ */
+export function budgetLimiter(name: string, bucket: Bucket, shared?: SharedBudgets): RateLimiterAbstract {
+  const local = new RateLimiterMemory({ points: bucket.points, duration: bucket.durationSeconds });
+  if (!shared) return local;
+  return new RateLimiterRedis({
+    storeClient: shared.redis,
+    keyPrefix: `${shared.keyPrefix}rate:${name}`,
+    points: bucket.points,
+    // Redis expiries are whole seconds.
+    duration: Math.max(1, Math.ceil(bucket.durationSeconds)),
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: local,
+  });
+}
+
 /** A user's several devices share a budget of this many sockets' worth. */
 const USER_BUDGET_FACTOR = 2;
 
@@ -31,20 +49,7 @@ export class TokenBucketGate implements RateGate {
   constructor(buckets: Record<RateKind, Bucket>, shared?: SharedBudgets) {
     const make = (factor: number, store?: SharedBudgets) =>
       Object.fromEntries(
-        Object.entries(buckets).map(([kind, b]) => {
-          const local = new RateLimiterMemory({ points: b.points * factor, duration: b.durationSeconds });
-          if (!store) return [kind, local];
-          const limiter = new RateLimiterRedis({
-            storeClient: store.redis,
-            keyPrefix: `${store.keyPrefix}rate:${kind}`,
-            points: b.points * factor,
-            // Redis expiries are whole seconds.
-            duration: Math.max(1, Math.ceil(b.durationSeconds)),
-            rejectIfRedisNotReady: true,
-            insuranceLimiter: local,
-          });
-          return [kind, limiter];
-        }),
+        Object.entries(buckets).map(([kind, b]) => [kind, budgetLimiter(kind, { points: b.points * factor, durationSeconds: b.durationSeconds }, store)]),
       ) as Record<RateKind, RateLimiterAbstract>;
     this.perSocket = make(1);
     this.perUser = make(USER_BUDGET_FACTOR, shared);

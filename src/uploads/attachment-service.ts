@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { budgetLimiter, type Bucket, type SharedBudgets } from '../limits/token-bucket-gate.js';
 import { ParleyError, type Actor, type Attachment, type AttachmentKind, type MessageType } from '../protocol/index.js';
 import type { Clock } from '../services/clock.js';
 import type { AttachmentRecord, AttachmentRepository } from '../store/chat-store.js';
@@ -17,7 +18,9 @@ import type { UploadMetrics } from './upload-metrics.js';
 
 export interface AttachmentOptions {
   limits: Readonly<Record<AttachmentKind, number>>;
-  rate: { points: number; durationSeconds: number };
+  rate: Bucket;
+  /** Shared with the other nodes (Redis), so a user's upload budget holds cluster-wide. */
+  budgets?: SharedBudgets | undefined;
   /** Where files being received or processed wait (the upload folder's .staging for local storage). */
   stagingPath: (suffix?: string) => string;
   metrics?: UploadMetrics | undefined;
@@ -52,7 +55,7 @@ export function thumbnailKeyOf(id: string): string {
 
 /** Uploads (SPEC §12): receive and check files, store them, serve them, tie them to messages, remove them. */
 export class AttachmentService {
-  private readonly rate: RateLimiterMemory;
+  private readonly rate: RateLimiterAbstract;
 
   constructor(
     private readonly repo: AttachmentRepository,
@@ -61,7 +64,7 @@ export class AttachmentService {
     private readonly options: AttachmentOptions,
     private readonly log: Logger,
   ) {
-    this.rate = new RateLimiterMemory({ points: options.rate.points, duration: options.rate.durationSeconds });
+    this.rate = budgetLimiter('upload', options.rate, options.budgets);
   }
 
   /** Spends one upload of the user's budget, or throws `rate_limited`. */

@@ -9,6 +9,7 @@ import { OrphanSweeper } from './orphan-sweeper.js';
 import { S3Storage } from './s3-storage.js';
 import type { BlobStorage } from './storage.js';
 import { UploadMetrics } from './upload-metrics.js';
+import type { SharedBudgets } from '../limits/token-bucket-gate.js';
 
 export interface Uploads {
   readonly service: AttachmentService;
@@ -20,7 +21,14 @@ export interface Uploads {
 }
 
 /** The upload pipeline over the configured storage: a local folder, or an S3 bucket when s3Bucket is set. */
-export async function createUploads(config: Config, repo: AttachmentRepository, clock: Clock, log: Logger, registry?: Registry): Promise<Uploads> {
+export async function createUploads(
+  config: Config,
+  repo: AttachmentRepository,
+  clock: Clock,
+  log: Logger,
+  registry?: Registry,
+  budgets?: SharedBudgets,
+): Promise<Uploads> {
   // Images are cleaned from a staged file; with local storage that folder also stages every upload.
   const staging = new LocalStorage(config.uploadDir);
   await staging.init(clock.now());
@@ -38,7 +46,7 @@ export async function createUploads(config: Config, repo: AttachmentRepository, 
     repo,
     storage,
     clock,
-    { limits: config.uploadLimits, rate: config.uploadRateLimit, stagingPath: (suffix) => staging.stagingPath(suffix), metrics: registry && new UploadMetrics(registry) },
+    { limits: config.uploadLimits, rate: config.uploadRateLimit, budgets, stagingPath: (suffix) => staging.stagingPath(suffix), metrics: registry && new UploadMetrics(registry) },
     log,
   );
   const sweeper = new OrphanSweeper(service, { intervalMs: config.uploadSweepIntervalMs, ttlMs: config.uploadOrphanTtlMs }, log);
