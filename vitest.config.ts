@@ -17,6 +17,7 @@ const coreOnPostgres = [
   'client-catch-up',
   'webhooks',
   'platform',
+  'platform-erasure',
   // Message lifecycle and moderation (§13).
   'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports', 'reports-platform',
   // Attachments (§12).

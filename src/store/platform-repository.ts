@@ -1,4 +1,5 @@
 import type { Message, Room, UnreadData } from '../protocol/index.js';
+import type { Erased } from './kysely-erasure.js';
 import type { DeliveryStatus } from './platform-schema.js';
 
 export interface Ban {
@@ -84,10 +85,11 @@ export interface PlatformRepository {
   liftBan(namespace: string, userId: string): Promise<boolean>;
   activeBan(namespace: string, userId: string, now: string): Promise<Ban | undefined>;
   /**
-   * Erasure: every message the user sent becomes a tombstone (recording message.updated for each one that
-   * changed), read marks, last-seen and unread candidates are forgotten. Returns the ids of the user's messages.
+   * Erasure, in one transaction: every message the user sent becomes a tombstone, its reactions go (the
+   * aggregates are rebuilt), message.updated is recorded for each message that changed, report snapshots
+   * are scrubbed, read marks, last-seen, unread candidates and blocks are forgotten.
    */
-  erase(namespace: string, userId: string, now: string): Promise<string[]>;
+  erase(namespace: string, userId: string, now: string): Promise<Erased>;
 }
 
 export type { UnreadData };
