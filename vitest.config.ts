@@ -18,6 +18,7 @@ const coreOnPostgres = [
   'webhooks',
   'platform',
   'platform-erasure',
+  'platform-text',
   // Message lifecycle and moderation (§13).
   'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports', 'reports-platform',
   // Attachments (§12).
