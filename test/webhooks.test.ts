@@ -205,3 +205,22 @@ describe('message.unread', () => {
     expect(again.body.data).toMatchObject({ userId: 'v1', online: true, unread: 1 });
   });
 });
+
+describe('message.unread for a masked message', () => {
+  it("carries the platform's view of lastMessage: masked, with original, as in message.created", async () => {
+    const receiver = await WebhookReceiver.start();
+    const clock = fakeClock();
+    const t = await hooked(receiver, { unreadNotifyDelayMs: 60_000, contactMasking: 'mask' }, clock);
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const sent = (await c.request('message', { roomToken: 'tok', message: 'mail me at jane@example.com' })).data.message;
+    expect(sent).toMatchObject({ masked: true, message: 'mail me at ***' });
+    const created = await receiver.waitFor('message.created', (d) => d.message._id === sent._id);
+    clock.offset += 61_000;
+    const unread = await receiver.waitFor('message.unread');
+    expect(unread.body.data.lastMessage).toEqual({ ...sent, original: 'mail me at jane@example.com' });
+    expect(unread.body.data.lastMessage).toEqual(created.body.data.message);
+    expect(unread.body.data).toMatchObject({ userId: 'v1', online: true, unread: 1, firstUnreadId: sent._id });
+  });
+});
