@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../src/services/clock.js';
 import { verifyWebhook } from '../src/client/server.js';
-import type { ConfigInput } from '../src/config/schema.js';
-import { platformApp } from './support/platform.js';
 import { activeRoom } from './support/test-app.js';
+import { fakeClock, hooked } from './support/webhook-app.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
-
-function hooked(receiver: WebhookReceiver, extra: Partial<ConfigInput> = {}, clock?: Clock) {
-  return platformApp(
-    {
-      webhookUrls: [receiver.url],
-      webhookSecret: TEST_WEBHOOK_SECRET,
-      webhookRetryBaseMs: 50,
-      webhookPollMs: 50,
-      webhookTimeoutMs: 1000,
-      ...extra,
-    },
-    clock ? { clock } : {},
-  );
-}
-
-/** Real time plus an offset the test moves forward. */
-function fakeClock() {
-  const clock = { offset: 0, now: () => Date.now() + clock.offset };
-  return clock;
-}
 
 describe('webhooks', () => {
   it('sends room.created, room.accepted and message.created, signed as Standard Webhooks verify them', async () => {

@@ -31,6 +31,8 @@ export interface Delivery {
 export interface ClaimedDelivery extends Delivery {
   payload: string;
   firstAttemptAt: string | null;
+  /** When it was recorded (with its event): retries stop 24 hours after this. */
+  createdAt: string;
 }
 
 export interface AttemptOutcome {
@@ -52,8 +54,8 @@ export interface DeliveryRepository {
   claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]>;
   finish(id: string, outcome: AttemptOutcome): Promise<void>;
   /**
-   * A retry by hand: makes the delivery pending and due now, leased to the caller in the same statement (so
-   * no dispatcher claims it in between). Undefined when there is no such delivery or it is being attempted.
+   * A retry by hand of a failed delivery: makes it pending and due now, leased to the caller in the same
+   * statement (so no dispatcher claims it in between). Undefined when there is no such failed delivery.
    */
   resetAndClaim(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined>;
   list(status: DeliveryStatus | undefined, limit: number): Promise<Delivery[]>;
