@@ -20,6 +20,7 @@ const coreOnPostgres = [
   'platform',
   'platform-erasure',
   'platform-text',
+  'platform-auth',
   // Message lifecycle and moderation (§13).
   'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports', 'reports-platform',
   // Attachments (§12).
