@@ -21,6 +21,7 @@ const coreOnPostgres = [
   'platform-erasure',
   'platform-text',
   'platform-auth',
+  'system-sender',
   // Message lifecycle and moderation (§13).
   'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports', 'reports-platform',
   // Attachments (§12).
