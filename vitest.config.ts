@@ -16,7 +16,12 @@ const coreOnPostgres = [
   'presence-cluster',
   'client-catch-up',
   'webhooks',
+  'webhook-deliveries',
   'platform',
+  'platform-erasure',
+  'platform-text',
+  'platform-auth',
+  'system-sender',
   // Message lifecycle and moderation (§13).
   'message-edit', 'message-delete', 'reactions', 'replies', 'blocking', 'contact-masking', 'reports', 'reports-platform',
   // Attachments (§12).

@@ -1,5 +1,4 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { openStore } from '../src/store/open-store.js';
+import { describe, expect, it } from 'vitest';
 import { chat } from './support/test-app.js';
 
 describe('delete-message (§13)', () => {
@@ -63,24 +62,5 @@ describe('delete-message (§13)', () => {
     expect((await c.request('delete-message', { roomToken: 'tok' })).error.code).toBe('invalid_payload');
     const history = await (await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`)).json();
     expect(history.data.messages).toEqual([sent]);
-  });
-
-  it('erasure helpers: every message of a user becomes a tombstone, its reactions and blocks are forgotten', async () => {
-    const { t, c, v } = await chat();
-    const mine = (await c.request('message', { roomToken: 'tok', message: 'mine' })).data.message;
-    const theirs = (await v.request('message', { roomToken: 'tok', message: 'theirs' })).data.message;
-    await c.request('react', { roomToken: 'tok', messageId: theirs._id, emoji: '👍' });
-    await v.request('react', { roomToken: 'tok', messageId: theirs._id, emoji: '🎉' });
-    await c.request('block-user', { userId: 'v1' });
-    const store = await openStore({ databaseUrl: t.databaseUrl, sqliteSynchronous: 'NORMAL' });
-    onTestFinished(() => store.close());
-    const erased = await store.moderation.lifecycle.tombstoneAllBy('customer', 'c1', new Date().toISOString());
-    expect(erased.map((m) => m._id)).toEqual([mine._id]);
-    await store.moderation.blocks.forgetUser('customer', 'c1');
-    const history = await (await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`)).json();
-    expect(history.data.messages[1]).toMatchObject({ _id: mine._id, message: '', deletedAt: expect.any(String) });
-    expect(history.data.messages[0].reactions).toEqual({ '🎉': ['v1'] });
-    expect((await v.request('message', { roomToken: 'tok', message: 'free again' })).success).toBe(true);
-    expect(await store.moderation.lifecycle.tombstoneAllBy('customer', 'c1', new Date().toISOString())).toEqual([]);
   });
 });

@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../src/services/clock.js';
 import { verifyWebhook } from '../src/client/server.js';
-import type { ConfigInput } from '../src/config/schema.js';
-import { platformApp } from './support/platform.js';
 import { activeRoom } from './support/test-app.js';
+import { fakeClock, hooked } from './support/webhook-app.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
-
-function hooked(receiver: WebhookReceiver, extra: Partial<ConfigInput> = {}, clock?: Clock) {
-  return platformApp(
-    {
-      webhookUrls: [receiver.url],
-      webhookSecret: TEST_WEBHOOK_SECRET,
-      webhookRetryBaseMs: 50,
-      webhookPollMs: 50,
-      webhookTimeoutMs: 1000,
-      ...extra,
-    },
-    clock ? { clock } : {},
-  );
-}
-
-/** Real time plus an offset the test moves forward. */
-function fakeClock() {
-  const clock = { offset: 0, now: () => Date.now() + clock.offset };
-  return clock;
-}
 
 describe('webhooks', () => {
   it('sends room.created, room.accepted and message.created, signed as Standard Webhooks verify them', async () => {
@@ -203,5 +181,24 @@ describe('message.unread', () => {
     clock.offset += 61_000;
     const again = await receiver.waitFor('message.unread', (d) => d.firstUnreadId === a4._id);
     expect(again.body.data).toMatchObject({ userId: 'v1', online: true, unread: 1 });
+  });
+});
+
+describe('message.unread for a masked message', () => {
+  it("carries the platform's view of lastMessage: masked, with original, as in message.created", async () => {
+    const receiver = await WebhookReceiver.start();
+    const clock = fakeClock();
+    const t = await hooked(receiver, { unreadNotifyDelayMs: 60_000, contactMasking: 'mask' }, clock);
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const sent = (await c.request('message', { roomToken: 'tok', message: 'mail me at jane@example.com' })).data.message;
+    expect(sent).toMatchObject({ masked: true, message: 'mail me at ***' });
+    const created = await receiver.waitFor('message.created', (d) => d.message._id === sent._id);
+    clock.offset += 61_000;
+    const unread = await receiver.waitFor('message.unread');
+    expect(unread.body.data.lastMessage).toEqual({ ...sent, original: 'mail me at jane@example.com' });
+    expect(unread.body.data.lastMessage).toEqual(created.body.data.message);
+    expect(unread.body.data).toMatchObject({ userId: 'v1', online: true, unread: 1, firstUnreadId: sent._id });
   });
 });

@@ -147,6 +147,7 @@ export class ParleyPlatformClient {
     return (await this.data<{ report: Report }>('POST', `/reports/${seg(id)}/resolve`, input)).report;
   }
 
+  /** Attempts a failed delivery once, now; `invalid_payload` for a pending or delivered one. */
   async retryDelivery(id: string): Promise<WebhookDelivery> {
     return (await this.data<{ delivery: WebhookDelivery }>('POST', `/webhooks/deliveries/${seg(id)}/retry`)).delivery;
   }

@@ -24,10 +24,10 @@ export class ApiKeys {
     return ok;
   }
 
-  /** From an `Authorization` header value: `Bearer <key>`. */
+  /** From an `Authorization` header value: `Bearer <key>`, the scheme in any case (RFC 7235). */
   accepts(header: string | undefined): boolean {
     if (!this.configured || header === undefined) return false;
-    const match = /^Bearer (.+)$/.exec(header.trim());
+    const match = /^Bearer +(.+)$/i.exec(header.trim());
     return match !== null && this.matches(match[1]!);
   }
 }

@@ -1,4 +1,6 @@
 import { ParleyError, type Message, type Room } from '../protocol/index.js';
+import type { PlatformMessage } from '../protocol/platform-view.js';
+import { memberView } from '../services/lifecycle-service.js';
 import type { Ban } from '../store/platform-repository.js';
 import { knownNamespace, nowIso, type PlatformContext } from './platform-context.js';
 
@@ -57,12 +59,27 @@ export class PlatformUsers {
     return { user: { userId, namespace }, rooms, messages };
   }
 
-  /** Idempotent: counts the user's messages (all tombstones afterwards) and the attachments removed now. */
+  /**
+   * Idempotent: counts the user's messages (all tombstones afterwards) and the attachments removed now.
+   * Every message that changed reaches both members' sockets as `message-updated`, like a delete (§13).
+   */
   async erase(namespace: string, userId: string): Promise<{ erased: { messages: number; attachments: number } }> {
     knownNamespace(this.ctx, namespace);
-    const ids = await this.ctx.store.platform.erase(namespace, userId, nowIso(this.ctx));
-    const attachments = await this.attachments.eraseUser(namespace, userId, ids);
-    return { erased: { messages: ids.length, attachments } };
+    const { messageIds, changed } = await this.ctx.store.platform.erase(namespace, userId, nowIso(this.ctx));
+    const attachments = await this.attachments.eraseUser(namespace, userId, messageIds);
+    await this.announce(namespace, userId, changed);
+    return { erased: { messages: messageIds.length, attachments } };
+  }
+
+  private async announce(namespace: string, userId: string, changed: readonly PlatformMessage[]): Promise<void> {
+    const notifier = this.ctx.notifier(namespace);
+    if (!notifier || changed.length === 0) return;
+    // Both kinds of changed message lie in the user's rooms (its own, and those it could react in).
+    const rooms = new Map((await this.ctx.store.platform.roomsOf(namespace, userId)).map((room) => [room._id, room]));
+    for (const message of changed) {
+      const room = rooms.get(message.room_id);
+      if (room) notifier.messageUpdated(memberView(message), room);
+    }
   }
 }
 

@@ -1,12 +1,9 @@
 import { z } from 'zod';
-import { messageId, roomKey, userId } from './schemas.js';
+import { messageId, roomKey, storableText as text, userId } from './schemas.js';
 
 /** Message lifecycle and moderation payloads (§13). */
 export const REPORT_REASON_MAX = 500;
 
-// U+0000 and unpaired surrogates cannot be stored identically on every backend: invalid_payload, as for `message`.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const text = () => z.string().refine((v) => !UNSTORABLE.test(v), 'must not contain U+0000 or an unpaired UTF-16 surrogate');
 export const EMOJI_MAX = 16;
 
 /** The edit payload; the text limit comes from config, like `message`'s. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLIENT_MSG_ID_MAX, messageId, messageTypes, roomKey, userId } from './schemas.js';
+import { CLIENT_MSG_ID_MAX, messageId, messageTypes, roomKey, storableText, userId } from './schemas.js';
 
 /** `data` of a system message: a JSON object of at most this many bytes (UTF-8 of its JSON). */
 export const SYSTEM_DATA_MAX_BYTES = 8 * 1024;
@@ -33,14 +33,15 @@ const jsonObject = z
   .record(z.string(), z.unknown())
   .refine((v) => Buffer.byteLength(JSON.stringify(v)) <= SYSTEM_DATA_MAX_BYTES, `must be at most ${SYSTEM_DATA_MAX_BYTES} bytes of JSON`);
 
+// Free text uses storableText(): U+0000 and unpaired surrogates are 400 invalid_payload on every backend.
 /** Text rules are checked by the service (system: 1…maxMessageLength; a member's message: every rule of `message`). */
 export const postMessageSchema = z
   .object({
-    message: z.string(),
+    message: storableText(),
     type: z.enum(messageTypes).optional(),
     senderId: userId.optional(),
     data: jsonObject.optional(),
-    clientMsgId: z.string().min(1).max(CLIENT_MSG_ID_MAX).optional(),
+    clientMsgId: storableText().min(1).max(CLIENT_MSG_ID_MAX).optional(),
   })
   .strict()
   .refine((b) => b.senderId === undefined || b.data === undefined, { message: 'only system messages (no senderId) carry data', path: ['data'] })
@@ -54,9 +55,9 @@ export const platformHistorySchema = z
   .object({ before: messageId.optional(), after: messageId.optional(), limit: digits.optional() })
   .refine((q) => !(q.before !== undefined && q.after !== undefined), { message: 'give before or after, not both', path: ['after'] });
 
-export const closeRoomSchema = z.object({ reason: z.string().max(500).optional() }).strict();
+export const closeRoomSchema = z.object({ reason: storableText().max(500).optional() }).strict();
 
-export const banSchema = z.object({ reason: z.string().max(500).optional(), until: isoTime.optional() }).strict();
+export const banSchema = z.object({ reason: storableText().max(500).optional(), until: isoTime.optional() }).strict();
 
 export const limitQuerySchema = z.object({ limit: digits.optional() });
 

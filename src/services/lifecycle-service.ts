@@ -53,7 +53,7 @@ export class LifecycleService {
 
   async edit(actor: Actor, payload: EditMessagePayload): Promise<UpdateResult> {
     const { room, message } = await this.target(actor, payload.roomToken, payload.messageId);
-    if (message.senderId !== actor.userId) throw new ParleyError('forbidden', 'Only the sender can edit a message.');
+    assertOwn(actor, message, 'edit');
     if (message.deletedAt) throw deleted(payload.messageId);
     if (message.message_type !== 'text') throw new ParleyError('invalid_payload', 'Only text messages can be edited.');
     if (this.clock.now() - Date.parse(message.dt) > this.editWindowMs) {
@@ -74,7 +74,7 @@ export class LifecycleService {
 
   async delete(actor: Actor, payload: DeleteMessagePayload): Promise<UpdateResult> {
     const { room, message } = await this.target(actor, payload.roomToken, payload.messageId);
-    if (message.senderId !== actor.userId) throw new ParleyError('forbidden', 'Only the sender can delete a message.');
+    assertOwn(actor, message, 'delete');
     await this.gate.consume(actor, 'other');
     return this.tombstone(actor.namespace, room, message._id);
   }
@@ -111,6 +111,15 @@ export class LifecycleService {
   private now(): string {
     return new Date(this.clock.now()).toISOString();
   }
+}
+
+/**
+ * The sender only. A system message is the platform's, never a member's: not even one whose user id is
+ * `system` (ids allow it) may edit or delete it.
+ */
+function assertOwn(actor: Actor, message: Message, verb: 'edit' | 'delete'): void {
+  if (message.message_type === 'system') throw new ParleyError('forbidden', `System messages come from the platform: members cannot ${verb} them.`);
+  if (message.senderId !== actor.userId) throw new ParleyError('forbidden', `Only the sender can ${verb} a message.`);
 }
 
 function deleted(messageId: string): ParleyError {

@@ -53,7 +53,7 @@ export class ReportService {
     if (payload.messageId !== undefined) {
       const message = await this.messages.find(room._id, payload.messageId);
       if (!message) throw new ParleyError('not_found', `No message "${payload.messageId}" in this room.`);
-      if (message.senderId !== actor.userId && message.senderId !== 'system') reportedUserId = message.senderId;
+      if (message.senderId !== actor.userId && message.message_type !== 'system') reportedUserId = message.senderId;
     }
     await this.gate.consume(actor, 'other');
     const report: Report = {

@@ -20,7 +20,7 @@ function toDelivery(row: Row): Delivery {
 }
 
 function toClaimed(row: Row): ClaimedDelivery {
-  return { ...toDelivery(row), payload: row.payload, firstAttemptAt: row.first_attempt_at };
+  return { ...toDelivery(row), payload: row.payload, firstAttemptAt: row.first_attempt_at, createdAt: row.created_at };
 }
 
 /**
@@ -98,6 +98,7 @@ export class KyselyDeliveries implements DeliveryRepository {
       .updateTable('webhook_deliveries')
       .set({ status: 'pending', next_attempt_at: now, first_attempt_at: null, lease_until: leaseUntil })
       .where('id', '=', id)
+      .where('status', '=', 'failed')
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return undefined;

@@ -23,11 +23,6 @@ export interface LifecycleRepository {
   tombstone(messageId: string, deletedAt: string): Promise<{ message: PlatformMessage; changed: boolean }>;
   /** Adds (on) or removes a user's emoji; `changed` is false when nothing changed or the message is deleted. */
   react(messageId: string, emoji: string, userId: string, on: boolean, at: string): Promise<{ message: PlatformMessage; changed: boolean }>;
-  /**
-   * Erasure (§10): every message the user sent in the namespace becomes a tombstone; returns the ones that
-   * changed (as they were before, so their attachments can be removed).
-   */
-  tombstoneAllBy(namespace: string, senderId: string, deletedAt: string): Promise<PlatformMessage[]>;
   /** The texts as sent of masked messages, by id. */
   originals(messageIds: readonly string[]): Promise<Map<string, string>>;
   /** Up to `limit` messages of the room up to `uptoId` (inclusive; the latest when undefined), oldest first. */
@@ -41,6 +36,40 @@ const SQLITE_REACTIONS = sql<string | null>`nullif((select json_group_object(emo
 const POSTGRES_REACTIONS = sql<string | null>`(select json_object_agg(emoji, users order by first, emoji)::text from (
   select emoji, json_agg(user_id order by created_at, user_id) as users, min(created_at) as first
   from reactions where message_id = messages.id group by emoji) as grouped)`;
+
+/** The cached `reactions` JSON of the message being updated, rebuilt from the reactions table. */
+export function reactionsAggregate(kind: 'sqlite' | 'postgres') {
+  return kind === 'sqlite' ? SQLITE_REACTIONS : POSTGRES_REACTIONS;
+}
+
+/**
+ * Erasure (§10): every reaction the user gave in the namespace goes, in the caller's transaction, and the
+ * cached aggregates of the messages concerned are rebuilt. Returns those messages as they are now.
+ */
+export async function withdrawReactions(
+  trx: Kysely<Database>,
+  kind: 'sqlite' | 'postgres',
+  namespace: string,
+  userId: string,
+): Promise<MessagesTable[]> {
+  let reacted = trx
+    .selectFrom('messages')
+    .select('id')
+    .where('namespace', '=', namespace)
+    .where('id', 'in', trx.selectFrom('reactions').select('message_id').where('user_id', '=', userId))
+    .orderBy('id');
+  // PostgreSQL: locked (in id order) like `react` locks them, so a concurrent reaction rebuilds after this.
+  if (kind === 'postgres') reacted = reacted.forUpdate();
+  const ids = (await reacted.execute()).map((r) => r.id);
+  const rows: MessagesTable[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await trx.deleteFrom('reactions').where('user_id', '=', userId).where('message_id', 'in', chunk).execute();
+    const updated = trx.updateTable('messages').set({ reactions: reactionsAggregate(kind) }).where('id', 'in', chunk);
+    rows.push(...(await updated.returning(messageColumns).execute()));
+  }
+  return rows;
+}
 
 export class KyselyLifecycle implements LifecycleRepository {
   constructor(
@@ -107,44 +136,6 @@ export class KyselyLifecycle implements LifecycleRepository {
     });
   }
 
-  async tombstoneAllBy(namespace: string, senderId: string, deletedAt: string): Promise<PlatformMessage[]> {
-    const live = await this.db
-      .selectFrom('messages')
-      .select(messageColumns)
-      .where('namespace', '=', namespace)
-      .where('sender_id', '=', senderId)
-      .where('deleted_at', 'is', null)
-      .execute();
-    if (live.length === 0) return [];
-    const ids = live.map((row) => row.id);
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      await this.db
-        .updateTable('messages')
-        .set({ body: '', attachment: null, deleted_at: deletedAt, masked: null, original: null, reactions: null })
-        .where('id', 'in', chunk)
-        .where('deleted_at', 'is', null)
-        .execute();
-      await this.db.deleteFrom('reactions').where('message_id', 'in', chunk).execute();
-    }
-    // Reactions the user gave to others' messages go too; their cached aggregates are rebuilt.
-    // (A user id names a user within one namespace only.)
-    const reacted = await this.db
-      .selectFrom('reactions as r')
-      .innerJoin('messages as m', 'm.id', 'r.message_id')
-      .select('r.message_id')
-      .distinct()
-      .where('r.user_id', '=', senderId)
-      .where('m.namespace', '=', namespace)
-      .execute();
-    const aggregate = this.kind === 'sqlite' ? SQLITE_REACTIONS : POSTGRES_REACTIONS;
-    for (const { message_id } of reacted) {
-      await this.db.deleteFrom('reactions').where('message_id', '=', message_id).where('user_id', '=', senderId).execute();
-      await this.db.updateTable('messages').set({ reactions: aggregate }).where('id', '=', message_id).execute();
-    }
-    return live.map(toPlatformMessage);
-  }
-
   async react(messageId: string, emoji: string, userId: string, on: boolean, at: string) {
     return this.db.transaction().execute(async (trx) => {
       // PostgreSQL: the message row is locked so that concurrent reactions rebuild the aggregate in turn
@@ -173,10 +164,7 @@ export class KyselyLifecycle implements LifecycleRepository {
         .executeTakeFirst();
       changed = Number(result.numDeletedRows) > 0;
     }
-    if (changed) {
-      const aggregate = this.kind === 'sqlite' ? SQLITE_REACTIONS : POSTGRES_REACTIONS;
-      await db.updateTable('messages').set({ reactions: aggregate }).where('id', '=', messageId).execute();
-    }
+    if (changed) await db.updateTable('messages').set({ reactions: reactionsAggregate(this.kind) }).where('id', '=', messageId).execute();
     const row = await db.selectFrom('messages').select(messageColumns).where('id', '=', messageId).executeTakeFirstOrThrow();
     if (changed) await this.updated(db, row);
     return { message: toPlatformMessage(row), changed };

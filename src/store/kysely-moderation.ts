@@ -15,8 +15,6 @@ export interface BlockRepository {
   blockedBy(namespace: string, blockerId: string, among?: readonly string[]): Promise<Set<string>>;
   /** Who blocks `blockedId`, among `among` (all of them when omitted). */
   blockersOf(namespace: string, blockedId: string, among?: readonly string[]): Promise<Set<string>>;
-  /** Erasure (§10): every block the user made or received in the namespace is forgotten. */
-  forgetUser(namespace: string, userId: string): Promise<void>;
 }
 
 /** What sending into a room depends on, read in one query: the room's masking setting and a block. */
@@ -73,14 +71,6 @@ export class KyselyBlocks implements BlockRepository {
     let query = this.db.selectFrom('blocks').select('blocked_id as id').where('namespace', '=', namespace).where('blocker_id', '=', blockerId);
     if (among) query = query.where('blocked_id', 'in', among);
     return new Set((await query.execute()).map((r) => r.id));
-  }
-
-  async forgetUser(namespace: string, userId: string): Promise<void> {
-    await this.db
-      .deleteFrom('blocks')
-      .where('namespace', '=', namespace)
-      .where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)]))
-      .execute();
   }
 
   async blockersOf(namespace: string, blockedId: string, among?: readonly string[]): Promise<Set<string>> {

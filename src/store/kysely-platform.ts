@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { WebhookEventType, type Message, type Room } from '../protocol/index.js';
 import { roomEvent } from './kysely-rooms.js';
 import { KyselyDeliveries } from './kysely-deliveries.js';
+import { eraseUser, type Erased } from './kysely-erasure.js';
 import { KyselyUnread } from './kysely-unread.js';
 import type { Ban, DeliveryRepository, MemberState, PlatformRepository, UnreadRepository } from './platform-repository.js';
 import { messageColumns } from './kysely-messages.js';
@@ -17,7 +18,7 @@ export class KyselyPlatform implements PlatformRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly hooks: WriteHooks,
-    kind: 'sqlite' | 'postgres',
+    private readonly kind: 'sqlite' | 'postgres',
   ) {
     this.deliveries = new KyselyDeliveries(db, kind);
     this.unread = new KyselyUnread(db, hooks, kind);
@@ -125,39 +126,7 @@ export class KyselyPlatform implements PlatformRepository {
     return row && { namespace: row.namespace, userId: row.user_id, reason: row.reason, until: row.until };
   }
 
-  async erase(namespace: string, userId: string, now: string): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const changed = await trx
-        .updateTable('messages')
-        // A tombstone (§13): text, data, attachment, reactions and the masked original go; deletedAt is set once.
-        .set((eb) => ({ body: '', data: null, attachment: null, masked: null, original: null, reactions: null, deleted_at: eb.fn.coalesce('deleted_at', eb.val(now)) }))
-        .where('namespace', '=', namespace)
-        .where('sender_id', '=', userId)
-        .where((eb) => eb.or([eb('body', '<>', ''), eb('data', 'is not', null), eb('attachment', 'is not', null), eb('deleted_at', 'is', null)]))
-        .returning(messageColumns)
-        .execute();
-      const events = changed.map(toMessage).map((message) => ({
-        type: WebhookEventType.MessageUpdated,
-        namespace,
-        orderKey: `room:${message.roomToken}`,
-        data: { namespace, message },
-      }));
-      await this.hooks.record(trx, events);
-      const roomIds = trx
-        .selectFrom('rooms')
-        .select('id')
-        .where('namespace', '=', namespace)
-        .where((eb) => eb.or([eb('customer_id', '=', userId), eb('vendor_id', '=', userId)]));
-      await trx.deleteFrom('room_reads').where('user_id', '=', userId).where('room_id', 'in', roomIds).execute();
-      await trx.deleteFrom('unread_candidates').where('namespace', '=', namespace).where('user_id', '=', userId).execute();
-      await trx.deleteFrom('user_seen').where('namespace', '=', namespace).where('user_id', '=', userId).execute();
-      await trx
-        .deleteFrom('blocks')
-        .where('namespace', '=', namespace)
-        .where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)]))
-        .execute();
-      const all = await trx.selectFrom('messages').select('id').where('namespace', '=', namespace).where('sender_id', '=', userId).execute();
-      return all.map((r) => r.id);
-    });
+  async erase(namespace: string, userId: string, now: string): Promise<Erased> {
+    return this.db.transaction().execute((trx) => eraseUser(trx, this.kind, this.hooks, namespace, userId, now));
   }
 }

@@ -2,16 +2,22 @@ import type { Kysely } from 'kysely';
 import { WebhookEventType } from '../protocol/index.js';
 import type { UnreadRepository } from './platform-repository.js';
 import type { UnreadCandidatesTable } from './platform-schema.js';
-import { toMessage } from './rows.js';
+import { toPlatformMessage } from './rows.js';
 import type { Database } from './schema.js';
 import type { WriteHooks } from './write-hooks.js';
 
 type Online = (namespace: string, userId: string) => Promise<boolean>;
 
+type Candidate = UnreadCandidatesTable & { last_read_id: string | null };
+
+/** The receiver's read mark has reached the first unread message: nothing to send, move on. */
+const readPast = (c: Candidate): boolean => c.last_read_id !== null && c.last_read_id >= c.first_unread_id;
+
 /**
  * `message.unread`: candidates are written with each message (one per room and receiver at a time);
- * this evaluates them when due, in one transaction per run (PostgreSQL: rows locked with SKIP LOCKED, so
- * each candidate is evaluated by one node).
+ * this evaluates them when due. Candidates and the receivers' presence are read first, outside any
+ * transaction (presence may wait on Redis); then one short transaction re-reads each candidate
+ * (PostgreSQL: locked with SKIP LOCKED, so each is evaluated by one node) and acts on its state as it is now.
  */
 export class KyselyUnread implements UnreadRepository {
   constructor(
@@ -21,29 +27,37 @@ export class KyselyUnread implements UnreadRepository {
   ) {}
 
   async evaluate(now: string, delayMs: number, limit: number, online: Online): Promise<number> {
+    const due = await this.candidates(this.db, now).orderBy('c.due_at').limit(limit).execute();
+    if (due.length === 0) return 0;
+    const presence = await Promise.all(due.map((c) => (readPast(c) ? undefined : online(c.namespace, c.user_id).catch(() => false))));
     return this.db.transaction().execute(async (trx) => {
-      let query = trx
-        .selectFrom('unread_candidates as c')
-        .leftJoin('room_reads as r', (join) => join.onRef('r.room_id', '=', 'c.room_id').onRef('r.user_id', '=', 'c.user_id'))
-        .selectAll('c')
-        .select('r.last_read_id')
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('c.notified', '=', 0), eb('c.due_at', '<=', now)]),
-            eb.and([eb('c.notified', '=', 1), eb('r.last_read_id', '>=', eb.ref('c.first_unread_id'))]),
-          ]),
-        )
-        .orderBy('c.due_at')
-        .limit(limit);
-      if (this.kind === 'postgres') query = query.forUpdate('c').skipLocked();
-      const due = await query.execute();
       let sent = 0;
-      for (const c of due) {
-        if (c.last_read_id !== null && c.last_read_id >= c.first_unread_id) await this.moveOn(trx, c, c.last_read_id, delayMs);
-        else if (await this.notify(trx, c, c.last_read_id, online)) sent++;
+      for (const [i, seen] of due.entries()) {
+        let again = this.candidates(trx, now).where('c.room_id', '=', seen.room_id).where('c.user_id', '=', seen.user_id);
+        if (this.kind === 'postgres') again = again.forUpdate('c').skipLocked();
+        const c = await again.executeTakeFirst();
+        if (!c) continue; // evaluated meanwhile (another node, or a read)
+        const isOnline = presence[i];
+        if (readPast(c)) await this.moveOn(trx, c, c.last_read_id!, delayMs);
+        else if (isOnline !== undefined && (await this.notify(trx, c, c.last_read_id, isOnline))) sent++;
       }
       return sent;
     });
+  }
+
+  /** Due candidates (and notified ones whose read mark moved), with the receiver's read mark. */
+  private candidates(db: Kysely<Database>, now: string) {
+    return db
+      .selectFrom('unread_candidates as c')
+      .leftJoin('room_reads as r', (join) => join.onRef('r.room_id', '=', 'c.room_id').onRef('r.user_id', '=', 'c.user_id'))
+      .selectAll('c')
+      .select('r.last_read_id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('c.notified', '=', 0), eb('c.due_at', '<=', now)]),
+          eb.and([eb('c.notified', '=', 1), eb('r.last_read_id', '>=', eb.ref('c.first_unread_id'))]),
+        ]),
+      );
   }
 
   /** Read past the first unread message: wait for the next unread one, if any. */
@@ -68,7 +82,7 @@ export class KyselyUnread implements UnreadRepository {
     await key.set({ first_unread_id: next.id, due_at: due, notified: 0 }).execute();
   }
 
-  private async notify(trx: Kysely<Database>, c: UnreadCandidatesTable, lastReadId: string | null, online: Online): Promise<boolean> {
+  private async notify(trx: Kysely<Database>, c: UnreadCandidatesTable, lastReadId: string | null, isOnline: boolean): Promise<boolean> {
     const room = await trx.selectFrom('rooms').select(['last_message_id']).where('id', '=', c.room_id).executeTakeFirst();
     const count = await trx
       .selectFrom('messages')
@@ -86,7 +100,6 @@ export class KyselyUnread implements UnreadRepository {
       .where('room_id', '=', c.room_id)
       .where('user_id', '=', c.user_id)
       .execute();
-    const isOnline = await online(c.namespace, c.user_id).catch(() => false);
     const data = {
       namespace: c.namespace,
       roomToken: c.room_token,
@@ -94,7 +107,8 @@ export class KyselyUnread implements UnreadRepository {
       online: isOnline,
       unread: Number(count.n),
       firstUnreadId: c.first_unread_id,
-      lastMessage: last ? toMessage(last) : null,
+      // The platform's view (§10): a masked message carries `original`, as in message.created.
+      lastMessage: last ? toPlatformMessage(last) : null,
     };
     await this.hooks.record(trx, [{ type: WebhookEventType.MessageUnread, namespace: c.namespace, orderKey: `room:${c.room_token}`, data }]);
     return true;

@@ -1,4 +1,5 @@
 import type { Message, Room, UnreadData } from '../protocol/index.js';
+import type { Erased } from './kysely-erasure.js';
 import type { DeliveryStatus } from './platform-schema.js';
 
 export interface Ban {
@@ -30,6 +31,8 @@ export interface Delivery {
 export interface ClaimedDelivery extends Delivery {
   payload: string;
   firstAttemptAt: string | null;
+  /** When it was recorded (with its event): retries stop 24 hours after this. */
+  createdAt: string;
 }
 
 export interface AttemptOutcome {
@@ -51,8 +54,8 @@ export interface DeliveryRepository {
   claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]>;
   finish(id: string, outcome: AttemptOutcome): Promise<void>;
   /**
-   * A retry by hand: makes the delivery pending and due now, leased to the caller in the same statement (so
-   * no dispatcher claims it in between). Undefined when there is no such delivery or it is being attempted.
+   * A retry by hand of a failed delivery: makes it pending and due now, leased to the caller in the same
+   * statement (so no dispatcher claims it in between). Undefined when there is no such failed delivery.
    */
   resetAndClaim(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined>;
   list(status: DeliveryStatus | undefined, limit: number): Promise<Delivery[]>;
@@ -84,10 +87,11 @@ export interface PlatformRepository {
   liftBan(namespace: string, userId: string): Promise<boolean>;
   activeBan(namespace: string, userId: string, now: string): Promise<Ban | undefined>;
   /**
-   * Erasure: every message the user sent becomes a tombstone (recording message.updated for each one that
-   * changed), read marks, last-seen and unread candidates are forgotten. Returns the ids of the user's messages.
+   * Erasure, in one transaction: every message the user sent becomes a tombstone, its reactions go (the
+   * aggregates are rebuilt), message.updated is recorded for each message that changed, report snapshots
+   * are scrubbed, read marks, last-seen, unread candidates and blocks are forgotten.
    */
-  erase(namespace: string, userId: string, now: string): Promise<string[]>;
+  erase(namespace: string, userId: string, now: string): Promise<Erased>;
 }
 
 export type { UnreadData };

@@ -4,5 +4,8 @@ export function retryDelayMs(baseMs: number, failures: number): number {
 }
 
 export const HOUR_MS = 60 * 60 * 1000;
-/** A delivery is retried for this long after its first attempt, then it is `failed`. */
+/**
+ * A delivery is retried until this long after it was recorded (not after its own first attempt: behind a
+ * failing delivery of the same room it may wait long before its first attempt), then it is `failed`.
+ */
 export const GIVE_UP_AFTER_MS = 24 * HOUR_MS;

@@ -13,7 +13,8 @@ import type { Metrics } from '../metrics/metrics.js';
 export interface Webhooks {
   start(): void;
   nudge(): void;
-  retryNow(id: string): Promise<Delivery | undefined>;
+  /** A failed delivery attempted once, now (`retried`); a delivery in another state is left as it is. */
+  retryNow(id: string): Promise<{ delivery: Delivery; retried: boolean } | undefined>;
   close(): Promise<void>;
 }
 
@@ -26,7 +27,10 @@ export function createWebhooks(
       start: () => {},
       nudge: () => {},
       // Deliveries recorded while webhooks were on can still be retried by hand once they are on again.
-      retryNow: async (id) => deps.store.platform.deliveries.get(id),
+      retryNow: async (id) => {
+        const delivery = await deps.store.platform.deliveries.get(id);
+        return delivery && { delivery, retried: false };
+      },
       close: async () => {},
     };
   }

@@ -102,16 +102,17 @@ export class WebhookDispatcher {
     await this.deps.deliveries.prune(new Date(now - KEEP_DELIVERED_MS).toISOString());
   }
 
-  /** A retry by hand: made due now and attempted by this node at once; the delivery after the attempt. */
-  async retryNow(id: string): Promise<Delivery | undefined> {
+  /** A retry by hand of a failed delivery: attempted once, by this node, now; the delivery after it. */
+  async retryNow(id: string): Promise<{ delivery: Delivery; retried: boolean } | undefined> {
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
     const claimed = await this.deps.deliveries.resetAndClaim(id, this.nowIso(), lease);
-    // Not claimed: unknown (undefined below), or another attempt holds it right now (its state is returned).
-    if (claimed) await this.attempt(claimed);
-    return this.deps.deliveries.get(id);
+    if (claimed) await this.attempt(claimed, true);
+    const delivery = await this.deps.deliveries.get(id);
+    return delivery && { delivery, retried: claimed !== undefined };
   }
 
-  private async attempt(d: ClaimedDelivery): Promise<boolean> {
+  /** One attempt; a failure is retried on the schedule unless `once` (a retry by hand) or past the deadline. */
+  private async attempt(d: ClaimedDelivery, once = false): Promise<boolean> {
     const at = new Date(this.deps.clock.now());
     const started = performance.now();
     const result = await this.deps.sender.send(d.url, d.id, at, d.payload, this.stop.signal);
@@ -121,7 +122,7 @@ export class WebhookDispatcher {
     let nextAttemptAt: string | null = null;
     if (!result.ok) {
       const next = at.getTime() + retryDelayMs(this.options.retryBaseMs, d.attempts + 1);
-      if (next <= Date.parse(firstAttemptAt) + GIVE_UP_AFTER_MS) nextAttemptAt = new Date(next).toISOString();
+      if (!once && next <= Date.parse(d.createdAt) + GIVE_UP_AFTER_MS) nextAttemptAt = new Date(next).toISOString();
       this.deps.log.warn({ delivery: d.id, url: d.url, error: result.error, attempts: d.attempts + 1 }, 'webhook attempt failed');
     }
     await this.deps.deliveries.finish(d.id, { ...result, nextAttemptAt, firstAttemptAt });

@@ -59,6 +59,19 @@ export async function registerPlatformApi(app: FastifyInstance, deps: PlatformDe
   await app.register(
     async (scope) => {
       scope.addHook('onRequest', platformAuth(deps.keys));
+      // An unknown route under the prefix is answered here, behind the key (401 first): a not-found handler
+      // would not do, as the demo page's static files own the app-wide `/*` route.
+      // OPTIONS stays with the CORS plugin, if any.
+      for (const url of ['/', '/*']) {
+        scope.route({
+          method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+          url,
+          schema: { hide: true },
+          handler: async (req) => {
+            throw new ParleyError('not_found', `No route ${req.method} ${req.url.split('?')[0]}.`);
+          },
+        });
+      }
       // zod validates in the handlers (one source of truth); the route schemas feed the OpenAPI document only.
       scope.setValidatorCompiler(() => (data) => ({ value: data }));
       scope.setSerializerCompiler(() => (data) => JSON.stringify(data));

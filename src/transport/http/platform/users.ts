@@ -94,7 +94,7 @@ export function registerUserRoutes(scope: FastifyInstance, deps: PlatformDeps): 
         tags,
         security,
         summary: 'Erase a user (idempotent)',
-        description: "Every message the user sent becomes a tombstone, its attachments' files are removed, its read marks and last-seen time are forgotten; rooms stay.",
+        description: "Every message the user sent becomes a tombstone, its attachments' files are removed, its reactions go, report snapshots are scrubbed likewise, its read marks, last-seen time and blocks are forgotten; rooms stay. Members' sockets get message-updated for each changed message.",
         params,
         response: {
           200: ok({ erased: { type: 'object', properties: { messages: { type: 'integer' }, attachments: { type: 'integer' } } } }),
