@@ -3,6 +3,7 @@ import { verifyWebhook } from '../src/client/server.js';
 import { activeRoom } from './support/test-app.js';
 import { fakeClock, hooked } from './support/webhook-app.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
+import { waitUntil } from './support/wait-until.js';
 
 describe('webhooks', () => {
   it('sends room.created, room.accepted and message.created, signed as Standard Webhooks verify them', async () => {
@@ -110,6 +111,36 @@ describe('webhooks', () => {
     await receiver.waitFor('message.created', (d) => d.message.message === 'a2');
     const delivered = receiver.ofType('message.created').filter((h) => h.answer === 204).map((h) => h.body.data.message.message);
     expect(delivered.filter((m) => m.startsWith('a'))).toEqual(['a0', 'a1', 'a2']);
+  });
+});
+
+describe('webhooks: a room delivered in runs', () => {
+  it('stops a room’s run at a failed delivery and sends the rest only after its retry, each once, in order', async () => {
+    const receiver = await WebhookReceiver.start();
+    let failed = false;
+    receiver.answer = (hook) => {
+      if (hook.body.data.message?.message !== 'm2' || failed) return 204;
+      failed = true;
+      return 500;
+    };
+    const t = await hooked(receiver);
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const acks = await Promise.all(Array.from({ length: 8 }, (_, i) => c.request('message', { roomToken: 'tok', message: `m${i}`, clientMsgId: `k${i}` })));
+    expect(acks.every((a) => a.success)).toBe(true);
+    await receiver.waitFor('message.created', (d) => d.message.message === 'm7');
+    const created = receiver.ofType('message.created');
+    const texts = created.map((h) => `${h.body.data.message.message}:${h.answer}`);
+    expect(texts).toEqual(['m0:204', 'm1:204', 'm2:500', 'm2:204', 'm3:204', 'm4:204', 'm5:204', 'm6:204', 'm7:204']);
+    const [first, retry] = created.filter((h) => h.body.data.message.message === 'm2');
+    expect(retry!.id).toBe(first!.id);
+    // A pass records its successes together once its runs are done: the log catches up a moment after the receiver.
+    const delivered = async () => (await t.api.deliveries({ status: 'delivered', limit: 100 })).filter((d) => d.type === 'message.created');
+    await waitUntil('8 message.created deliveries recorded as delivered', async () => (await delivered()).length === 8, 5000);
+    const ofMessages = await delivered();
+    expect(ofMessages.find((d) => d.id === first!.id)).toMatchObject({ attempts: 2, lastStatus: 204 });
+    expect(ofMessages.filter((d) => d.id !== first!.id).every((d) => d.attempts === 1 && d.lastStatus === 204)).toBe(true);
   });
 });
 

@@ -1,9 +1,11 @@
 import { sql, type Kysely } from 'kysely';
-import type { AttemptOutcome, ClaimedDelivery, Delivery, DeliveryRepository } from './platform-repository.js';
+import type { AttemptOutcome, ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository } from './platform-repository.js';
 import type { DeliveryStatus, WebhookDeliveriesTable } from './platform-schema.js';
 import type { Database } from './schema.js';
 
 type Row = WebhookDeliveriesTable & { type: string; payload: string };
+
+const CHUNK = 500;
 
 function toDelivery(row: Row): Delivery {
   return {
@@ -20,7 +22,7 @@ function toDelivery(row: Row): Delivery {
 }
 
 function toClaimed(row: Row): ClaimedDelivery {
-  return { ...toDelivery(row), payload: row.payload, firstAttemptAt: row.first_attempt_at, createdAt: row.created_at };
+  return { ...toDelivery(row), payload: row.payload, orderKey: row.order_key, firstAttemptAt: row.first_attempt_at, createdAt: row.created_at };
 }
 
 /**
@@ -43,37 +45,78 @@ export class KyselyDeliveries implements DeliveryRepository {
       .select(['e.type', 'e.payload']);
   }
 
-  async claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]> {
+  async claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[], perKey = 1): Promise<ClaimedDelivery[]> {
     if (urls.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      let due = trx
-        .selectFrom('webhook_deliveries as d')
-        .select('d.id')
-        .where('d.status', '=', 'pending')
-        .where('d.url', 'in', urls)
-        .where('d.next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('webhook_deliveries as p')
-                .select(sql`1`.as('one'))
-                .whereRef('p.url', '=', 'd.url')
-                .whereRef('p.order_key', '=', 'd.order_key')
-                .where('p.status', '=', 'pending')
-                .whereRef('p.id', '<', 'd.id'),
-            ),
-          ),
-        )
-        .orderBy('d.id')
-        .limit(limit);
-      if (this.kind === 'postgres') due = due.forUpdate().skipLocked();
-      const ids = (await due.execute()).map((r) => r.id);
-      if (ids.length === 0) return [];
-      await trx.updateTable('webhook_deliveries').set({ lease_until: leaseUntil }).where('id', 'in', ids).execute();
-      const rows = await this.withEvent(trx).where('d.id', 'in', ids).orderBy('d.id').execute();
-      return rows.map(toClaimed);
+      const heads = await this.heads(trx, now, limit, urls);
+      if (heads.length === 0) return [];
+      const ids = perKey > 1 ? await this.runs(trx, heads, now, perKey) : heads.map((h) => h.id);
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        await trx.updateTable('webhook_deliveries').set({ lease_until: leaseUntil }).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+      }
+      const rows: Row[] = [];
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        rows.push(...(await this.withEvent(trx).where('d.id', 'in', ids.slice(i, i + CHUNK)).execute()));
+      }
+      return rows.sort((a, b) => (a.id < b.id ? -1 : 1)).map(toClaimed);
     });
+  }
+
+  /** The first pending delivery of each room and URL, when it is due and not leased (per-room order). */
+  private async heads(trx: Kysely<Database>, now: string, limit: number, urls: readonly string[]) {
+    let due = trx
+      .selectFrom('webhook_deliveries as d')
+      .select(['d.id', 'd.url', 'd.order_key'])
+      .where('d.status', '=', 'pending')
+      .where('d.url', 'in', urls)
+      .where('d.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as p')
+              .select(sql`1`.as('one'))
+              .whereRef('p.url', '=', 'd.url')
+              .whereRef('p.order_key', '=', 'd.order_key')
+              .where('p.status', '=', 'pending')
+              .whereRef('p.id', '<', 'd.id'),
+          ),
+        ),
+      )
+      .orderBy('d.id')
+      .limit(limit);
+    // Locking a room's head keeps other nodes off the whole room: they need its head to claim any of it.
+    if (this.kind === 'postgres') due = due.forUpdate().skipLocked();
+    return due.execute();
+  }
+
+  /**
+   * Each head with the pending deliveries after it in its room, up to `perKey`, as long as they are due and
+   * not leased: they are attempted one after the other, so the room's order holds.
+   */
+  private async runs(trx: Kysely<Database>, heads: { id: string; url: string; order_key: string }[], now: string, perKey: number) {
+    const keyOf = (r: { url: string; order_key: string }) => `${r.url}\u0000${r.order_key}`;
+    const taken = new Map(heads.map((h) => [keyOf(h), [] as string[]]));
+    const keys = [...new Set(heads.map((h) => h.order_key))];
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const rows = await trx
+        .selectFrom('webhook_deliveries')
+        .select(['id', 'url', 'order_key', 'next_attempt_at', 'lease_until'])
+        .where('status', '=', 'pending')
+        .where('order_key', 'in', keys.slice(i, i + CHUNK))
+        .orderBy('id')
+        .execute();
+      const cut = new Set<string>();
+      for (const row of rows) {
+        const key = keyOf(row);
+        const run = taken.get(key);
+        if (!run || cut.has(key) || run.length >= perKey) continue;
+        const free = row.next_attempt_at <= now && (row.lease_until === null || row.lease_until <= now);
+        if (free) run.push(row.id);
+        else cut.add(key);
+      }
+    }
+    return [...taken.values()].flat();
   }
 
   async finish(id: string, outcome: AttemptOutcome): Promise<void> {
@@ -91,6 +134,41 @@ export class KyselyDeliveries implements DeliveryRepository {
       }))
       .where('id', '=', id)
       .execute();
+  }
+
+  async delivered(done: readonly DeliveredAttempt[]): Promise<void> {
+    if (done.length === 0) return;
+    // One statement per status code and attempt time, in one transaction: a pass finishes in a few writes.
+    const groups = new Map<string, string[]>();
+    for (const d of done) {
+      const key = `${d.status}\u0000${d.at}`;
+      groups.set(key, [...(groups.get(key) ?? []), d.id]);
+    }
+    await this.db.transaction().execute(async (trx) => {
+      for (const [key, ids] of groups) {
+        const [status, at] = key.split('\u0000') as [string, string];
+        for (let i = 0; i < ids.length; i += CHUNK) {
+          await trx
+            .updateTable('webhook_deliveries')
+            .set((eb) => ({
+              status: 'delivered',
+              attempts: eb('attempts', '+', 1),
+              lease_until: null,
+              last_status: Number(status),
+              last_error: null,
+              first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(at)),
+            }))
+            .where('id', 'in', ids.slice(i, i + CHUNK))
+            .execute();
+        }
+      }
+    });
+  }
+
+  async release(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await this.db.updateTable('webhook_deliveries').set({ lease_until: null }).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
+    }
   }
 
   async resetAndClaim(id: string, now: string, leaseUntil: string): Promise<ClaimedDelivery | undefined> {

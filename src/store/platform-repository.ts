@@ -30,9 +30,19 @@ export interface Delivery {
 /** A delivery claimed for one attempt, with what to send. */
 export interface ClaimedDelivery extends Delivery {
   payload: string;
+  /** The room (or user) whose events reach each URL in order. */
+  orderKey: string;
   firstAttemptAt: string | null;
   /** When it was recorded (with its event): retries stop 24 hours after this. */
   createdAt: string;
+}
+
+export interface DeliveredAttempt {
+  id: string;
+  /** The receiver's 2xx status. */
+  status: number;
+  /** ISO time of the attempt. */
+  at: string;
 }
 
 export interface AttemptOutcome {
@@ -48,11 +58,16 @@ export interface AttemptOutcome {
 /** Webhook deliveries: claimed with a lease so that one node makes each attempt. */
 export interface DeliveryRepository {
   /**
-   * Up to `limit` due deliveries, leased until `leaseUntil`: pending, due, not leased, and no earlier
-   * pending delivery of the same room to the same URL (per-room order); only to `urls` (the configured ones).
+   * Due deliveries of up to `limit` rooms, leased until `leaseUntil`, oldest first: for each room and URL its
+   * first pending delivery (due and not leased: per-room order) and up to `perKey - 1` of the pending ones
+   * right after it that are due and not leased; only to `urls` (the configured ones).
    */
-  claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[]): Promise<ClaimedDelivery[]>;
+  claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[], perKey?: number): Promise<ClaimedDelivery[]>;
   finish(id: string, outcome: AttemptOutcome): Promise<void>;
+  /** Many successful attempts at once (the common case): delivered, attempts + 1, lease released. */
+  delivered(done: readonly DeliveredAttempt[]): Promise<void>;
+  /** Gives back claimed deliveries that were not attempted (a delivery before them in their room failed). */
+  release(ids: readonly string[]): Promise<void>;
   /**
    * A retry by hand of a failed delivery: makes it pending and due now, leased to the caller in the same
    * statement (so no dispatcher claims it in between). Undefined when there is no such failed delivery.

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../services/clock.js';
-import type { ClaimedDelivery, Delivery, DeliveryRepository, UnreadRepository } from '../store/platform-repository.js';
+import type { ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository, UnreadRepository } from '../store/platform-repository.js';
 import { GIVE_UP_AFTER_MS, retryDelayMs } from './backoff.js';
 import type { WebhookSender } from './sender.js';
 
@@ -11,8 +11,10 @@ export interface DispatcherOptions {
   timeoutMs: number;
   retryBaseMs: number;
   unreadDelayMs: number;
-  /** Deliveries attempted at once per run (at most one per room and URL). */
+  /** Rooms (and URLs) attempted at once per run. */
   batchSize?: number;
+  /** Deliveries of one room attempted one after the other per run. */
+  perRoom?: number;
 }
 
 export interface DispatcherDeps {
@@ -43,13 +45,15 @@ export class WebhookDispatcher {
   private stopped = false;
   private readonly stop = new AbortController();
   private readonly batchSize: number;
+  private readonly perRoom: number;
   private prunedAt = 0;
 
   constructor(
     private readonly deps: DispatcherDeps,
     private readonly options: DispatcherOptions,
   ) {
-    this.batchSize = options.batchSize ?? 50;
+    this.batchSize = options.batchSize ?? 100;
+    this.perRoom = options.perRoom ?? 50;
   }
 
   start(): void {
@@ -89,10 +93,28 @@ export class WebhookDispatcher {
     const now = this.nowIso();
     await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
-    const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls);
-    const outcomes = await Promise.all(claimed.map((d) => this.attempt(d)));
+    const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls, this.perRoom);
+    const delivered: DeliveredAttempt[] = [];
+    const runs = [...groupBy(claimed, (d) => `${d.url}\u0000${d.orderKey}`).values()];
+    const outcomes = await Promise.all(runs.map((run) => this.attemptRun(run, delivered)));
+    await this.deps.deliveries.delivered(delivered);
     await this.pruneNowAndThen();
-    return claimed.length === this.batchSize || outcomes.some((ok) => ok);
+    return runs.length === this.batchSize || outcomes.some((ok) => ok);
+  }
+
+  /** A room's deliveries to one URL, in order; after a failure the rest wait (given back) for its retry. */
+  private async attemptRun(run: ClaimedDelivery[], delivered: DeliveredAttempt[]): Promise<boolean> {
+    let any = false;
+    for (const [i, d] of run.entries()) {
+      const ok = await this.attempt(d, false, delivered);
+      if (this.stop.signal.aborted) return any;
+      if (!ok) {
+        await this.deps.deliveries.release(run.slice(i + 1).map((r) => r.id));
+        return any;
+      }
+      any = true;
+    }
+    return any;
   }
 
   private async pruneNowAndThen(): Promise<void> {
@@ -111,13 +133,20 @@ export class WebhookDispatcher {
     return delivery && { delivery, retried: claimed !== undefined };
   }
 
-  /** One attempt; a failure is retried on the schedule unless `once` (a retry by hand) or past the deadline. */
-  private async attempt(d: ClaimedDelivery, once = false): Promise<boolean> {
+  /**
+   * One attempt; a failure is retried on the schedule unless `once` (a retry by hand) or past the deadline.
+   * A success is recorded with the pass's others when `delivered` is given, else at once.
+   */
+  private async attempt(d: ClaimedDelivery, once = false, delivered?: DeliveredAttempt[]): Promise<boolean> {
     const at = new Date(this.deps.clock.now());
     const started = performance.now();
     const result = await this.deps.sender.send(d.url, d.id, at, d.payload, this.stop.signal);
     if (this.stop.signal.aborted) return false; // shutting down: the lease runs out and someone attempts it again
     this.deps.onAttempt?.(result.ok, (performance.now() - started) / 1000);
+    if (result.ok && delivered) {
+      delivered.push({ id: d.id, status: result.status ?? 200, at: at.toISOString() });
+      return true;
+    }
     const firstAttemptAt = d.firstAttemptAt ?? at.toISOString();
     let nextAttemptAt: string | null = null;
     if (!result.ok) {
@@ -146,4 +175,15 @@ export class WebhookDispatcher {
     this.stop.abort();
     await this.running;
   }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
