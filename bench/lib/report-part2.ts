@@ -47,10 +47,16 @@ export function featuresSection(f: Features): string {
   const at = (run: typeof off, rate: number) => run?.steps.find((s) => s.step.rate === rate);
   const rows = rates.flatMap((rate) => stepRows(rate, at(off, rate), at(on, rate)));
   for (const s of on?.steps ?? []) if (s.webhook) rows.push([`@ ${s.step.rate}/s: webhook lag, message stored (\`dt\`) → receiver, p50 / p99 / max (ms)`, '', lagCell(s), '', 'stated', '']);
+  const mask = f.runs.find((r) => r.features === 'mask');
+  for (const rate of mask ? rates : []) {
+    const [a, m] = [at(off, rate), at(mask, rate)];
+    const cell = (x: FeatureStep | undefined) => (x ? `${x.step.ack.p99} / ${x.step.e2e.p99} / ${x.cpuMsPerMsg}${warn(x)}` : '—');
+    rows.push([`@ ${rate}/s, ack p99 / e2e p99 / CPU per message (ms), off vs **masking only** (no webhooks)`, cell(a), cell(m), fmt(ratio(m?.cpuMsPerMsg, a?.cpuMsPerMsg)), '', '']);
+  }
   const loads = f.runs.flatMap((r) => r.steps.map((s) => `${r.features} @ ${s.step.rate}/s: ${s.load}`)).join('; ');
   return [
     `## Part II features off vs on (Parley on SQLite, ${f.durationMs / 1000} s per rate, open loop)`,
-    `Off: no webhook URL, \`CONTACT_MASKING=off\`. On: \`WEBHOOK_URLS\` = a local receiver answering 204 (in the bench process, on the load core), \`CONTACT_MASKING=mask\`. Every message: "${f.text}". CPU per message counts the server process from the step's start until its webhooks arrived.`,
+    `Off: no webhook URL, \`CONTACT_MASKING=off\`. Masking only (its own rows): \`CONTACT_MASKING=mask\`, no webhook URL. On: \`WEBHOOK_URLS\` = a local receiver answering 204 (in the bench process, on the load core), \`CONTACT_MASKING=mask\`. Every message: "${f.text}". CPU per message counts the server process from the step's start until its webhooks arrived.`,
     table(['Figure', 'Features off', 'Features on', 'on/off', 'Target', 'Met'], rows),
     `Load average (1/5/15 min) at the end of each step: ${loads}.`,
   ].join('\n\n');
