@@ -76,6 +76,8 @@ export async function measureChat(server: Server, mode: Mode, gen: Generator, re
   await settle(ctx, mode.warmupMs);
   const steps: FeatureStep[] = [];
   for (const rate of mode.featureRates) {
+    // Deliver the previous step's webhooks first: every step starts, like "off", with nothing queued.
+    await receiver?.quiet();
     await settle(ctx);
     await receiver?.quiet();
     const before = await scrape(server.url);
