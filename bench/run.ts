@@ -1,6 +1,7 @@
 /**
  * The bench: B1 (bare Socket.IO relay), B2 (SQLite insert ceiling) and Parley on the same load in one
- * run. `npm run bench [-- --quick|--smoke] [--profile] [--only b1,b2,parley,pg,history,durability] [--out dir]`.
+ * run, plus the Part II costs (features on vs off, uploads).
+ * `npm run bench [-- --quick|--smoke] [--profile] [--only b1,b2,parley,pg,history,durability,features,uploads] [--out dir]`.
  * Writes `<out>/latest-<mode>.json` and `.md` and prints the tables.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,8 +10,10 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { durability } from './phases/durability.js';
+import { features } from './phases/features.js';
 import { history } from './phases/history.js';
 import { measureTarget } from './phases/target.js';
+import { uploads } from './phases/uploads.js';
 import { quietBudget } from './lib/cpu.js';
 import { startGenerators, type Generator } from './lib/gen-client.js';
 import { parseArgs, type Options } from './lib/options.js';
@@ -110,6 +113,10 @@ async function runAll(opts: Options, gens: Generator[], dir: string, configFile:
       results.durability = await durability(mode, dir, configFile, gens[0]!, 0, log);
     });
   }
+  // Part II: full and quick runs; the smoke run only when asked for by name.
+  const partTwo = (part: string) => (mode.name === 'smoke' ? opts.only.has(part) : want(opts, part));
+  if (partTwo('features')) await attempt('features', async () => void (results.features = await features(mode, dir, configFile, gens[0]!, log)));
+  if (partTwo('uploads')) await attempt('uploads', async () => void (results.uploads = await uploads(mode, configFile, gens[0]!, log)));
 }
 
 function analyzeProfile(sub: string, what: string): NonNullable<Results['profile']> {

@@ -31,6 +31,7 @@ export function runOpenLoop(pairs: Pair[], cmd: RunCmd): Promise<RunResult> {
   const st = newState(maxSeq);
   const interval = 1000 / cmd.rate;
   const prefix = `${cmd.tag}.`;
+  const text = cmd.text ?? 'hello';
   const eld = monitorEventLoopDelay({ resolution: 10 });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now() + 5;
@@ -55,7 +56,7 @@ export function runOpenLoop(pairs: Pair[], cmd: RunCmd): Promise<RunResult> {
     const send = (seq: number) => {
       const pair = pairs[seq % pairs.length]!;
       const fromVendor = Math.floor(seq / pairs.length) % 2 === 1;
-      const payload = { roomToken: pair.token, message: 'hello', type: 'text', clientMsgId: prefix + seq };
+      const payload = { roomToken: pair.token, message: text, type: 'text', clientMsgId: prefix + seq };
       st.sent++;
       (fromVendor ? pair.v : pair.c).emit('message', payload, (ack: { success?: boolean }) => {
         onAck(st, seq, ack, cmd.keepAcked === true);

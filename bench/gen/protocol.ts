@@ -30,6 +30,8 @@ export interface RunCmd {
   seqs?: number[];
   /** Return the sequence numbers that were acknowledged with success. */
   keepAcked?: boolean;
+  /** The text of every message (default `hello`). */
+  text?: string;
 }
 
 export interface CloseCmd {

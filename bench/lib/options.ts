@@ -20,6 +20,11 @@ export interface Mode {
   durabilityRate: number;
   durabilityMs: number;
   storageMs: number;
+  /** Part II features off vs on: fixed offered rates and how long each runs. */
+  featureRates: number[];
+  featureMs: number;
+  /** Streamed upload sizes (MiB) for the server's RSS growth; the first is the figure against the target. */
+  uploadSizesMiB: number[];
   /** Most time the run may spend waiting for other processes to stop using the CPU. */
   quietBudgetMs: number;
 }
@@ -44,6 +49,9 @@ const full: Mode = {
   durabilityRate: 1000,
   durabilityMs: 10000,
   storageMs: 5000,
+  featureRates: [1000, 2000],
+  featureMs: 15000,
+  uploadSizesMiB: [100, 100, 400],
   quietBudgetMs: 180_000,
 };
 
@@ -66,6 +74,8 @@ const quick: Mode = {
   durabilityRate: 500,
   durabilityMs: 4000,
   storageMs: 2000,
+  featureMs: 5000,
+  uploadSizesMiB: [100, 100],
   quietBudgetMs: 15_000,
 };
 
@@ -88,6 +98,9 @@ const smoke: Mode = {
   durabilityRate: 100,
   durabilityMs: 1500,
   storageMs: 300,
+  featureRates: [100],
+  featureMs: 800,
+  uploadSizesMiB: [16],
   quietBudgetMs: 0,
 };
 
@@ -97,7 +110,7 @@ export interface Options {
   outDir: string;
   /** PostgreSQL URL for the Parley-on-PostgreSQL target (from TEST_DATABASE_URL). */
   pgUrl: string | undefined;
-  /** Only these parts (b1, b2, parley, history, durability); all when empty. */
+  /** Only these parts (b1, b2, parley, pg, history, durability, features, uploads); all when empty. */
   only: Set<string>;
 }
 

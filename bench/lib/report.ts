@@ -1,5 +1,6 @@
 import type { Step } from '../phases/traffic.js';
 import type { HttpLatency } from './http-load.js';
+import { featuresSection, uploadsSection } from './report-part2.js';
 import type { Results, TargetResult } from './results.js';
 
 type Row = [figure: string, b1: string, parley: string, ratio: string, pg: string, target: string, met: string];
@@ -101,11 +102,13 @@ export function renderMarkdown(r: Results): string {
     `# Parley bench — ${r.meta.mode} run, ${r.meta.startedAt}`,
     `Machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, Node ${m.node}, ${m.kernel}, fd limit ${m.fdLimit}. Commit ${r.meta.commit}. Took ${r.meta.durationS} s.`,
     'Servers pinned to core 0, load generator to core 1; open loop, latency from the scheduled send time.',
-    table(mainHead, main),
-    stepsSection(r),
   ];
+  if (Object.keys(r.targets).length) parts.push(table(mainHead, main));
   const only = parleyRows(r);
-  if (only.length) parts.splice(4, 0, table(['Parley-only figure', 'Value', 'Target', 'Met'], only));
+  if (only.length) parts.push(table(['Parley-only figure', 'Value', 'Target', 'Met'], only));
+  if (r.features) parts.push(featuresSection(r.features));
+  if (r.uploads) parts.push(uploadsSection(r.uploads));
+  if (Object.keys(r.targets).length) parts.push(stepsSection(r));
   for (const p of [r.profile, r.profileHistory]) {
     if (!p) continue;
     const frames = p.frames.map((f, i) => `${i + 1}. ${f.percent}% ${f.selfMs} ms \`${f.frame}\``).join('\n');

@@ -1,5 +1,7 @@
 import type { History } from '../phases/history.js';
 import type { Durability } from '../phases/durability.js';
+import type { Features } from '../phases/features.js';
+import type { Uploads } from '../phases/uploads.js';
 import type { IdleDensity } from '../phases/idle.js';
 import type { Throughput } from '../phases/throughput.js';
 import type { Step } from '../phases/traffic.js';
@@ -42,6 +44,8 @@ export interface Results {
   targets: Record<string, TargetResult>;
   history?: History;
   durability?: Durability;
+  features?: Features;
+  uploads?: Uploads;
   profile?: ProfileSummary;
   profileHistory?: ProfileSummary;
   errors: string[];

@@ -13,6 +13,8 @@ export interface TrafficCtx {
   log: (line: string) => void;
   /** The server's pids for CPU accounting: Parley, plus the PostgreSQL backends when it uses them. */
   serverPids: () => Promise<number[]>;
+  /** The text of every message (default `hello`). */
+  text?: string;
 }
 
 export interface Step {
@@ -72,7 +74,7 @@ async function runOnce(ctx: TrafficCtx, rate: number, durationMs: number): Promi
   const before = await scrape(ctx.server.url);
   await ctx.server.eventLoop();
   const share = rate / ctx.gens.length;
-  const runs = await Promise.all(ctx.gens.map((g) => g.run({ rate: share, durationMs, drainMs: ctx.mode.drainMs, tag })));
+  const runs = await Promise.all(ctx.gens.map((g) => g.run({ rate: share, durationMs, drainMs: ctx.mode.drainMs, tag, ...(ctx.text ? { text: ctx.text } : {}) })));
   const step = summarize(rate, durationMs, runs, await meter());
   step.serverEld = await ctx.server.eventLoop();
   const store = storeStats(before, await scrape(ctx.server.url));

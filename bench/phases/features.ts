@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Generator } from '../lib/gen-client.js';
+import type { Mode } from '../lib/options.js';
+import { parleySpec } from '../lib/parley.js';
+import { readCpuMs } from '../lib/proc.js';
+import { startServer, type Server } from '../lib/server.js';
+import { scrape, storeStats, type StoreStats } from '../lib/server-metrics.js';
+import { WebhookReceiver, type WebhookLag } from '../lib/webhook-receiver.js';
+import { describe, runStep, settle, setupRooms, type Step, type TrafficCtx } from './traffic.js';
+
+/** What every message says: ordinary text with a phone number and an e-mail, so masking has work to do. */
+export const FEATURE_TEXT = 'Hi! Is the oak table still available? Call me on 555 123 4567 or mail john.doe@gmail.com, thanks.';
+
+export interface FeatureStep {
+  step: Step;
+  /** Server CPU (ms) per message stored, over the step and, with webhooks, until they were delivered. */
+  cpuMsPerMsg: number;
+  /** Group-commit batches over the same window (the outbox rows are written in the message batch). */
+  store?: StoreStats;
+  webhook?: WebhookLag;
+  /** /proc/loadavg when the step ended (the machine is shared). */
+  load: string;
+}
+
+export interface FeatureRun {
+  /** `mask`: contact masking only, to split the cost of `on` between masking and webhooks. */
+  features: 'off' | 'mask' | 'on';
+  env: Record<string, string>;
+  steps: FeatureStep[];
+}
+
+export interface Features {
+  text: string;
+  durationMs: number;
+  runs: FeatureRun[];
+}
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/**
+ * Part II costs: Parley on SQLite at fixed open-loop rates, first with the Part II features off (no
+ * webhook URL, contact masking off), then masking only, then on (every event POSTed to a local receiver, masking on).
+ */
+export async function features(mode: Mode, dir: string, configFile: string, gen: Generator, log: (l: string) => void): Promise<Features> {
+  const receiver = await WebhookReceiver.start();
+  try {
+    const on = { WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`, CONTACT_MASKING: 'mask' };
+    const runs: FeatureRun[] = [];
+    const variants = [['off', { CONTACT_MASKING: 'off' }], ['mask', { CONTACT_MASKING: 'mask' }], ['on', on]] as const;
+    for (const [label, env] of variants) {
+      log(`  features ${label}`);
+      const spec = parleySpec(`parley-features-${label}`, `sqlite:${join(dir, `features-${label}.db`)}`, configFile);
+      spec.env = { ...spec.env, ...env };
+      const server = await startServer(spec, 0);
+      try {
+        const steps = await measureChat(server, mode, gen, label === 'on' ? receiver : undefined, log);
+        runs.push({ features: label, env: { ...env, ...('WEBHOOK_SECRET' in env ? { WEBHOOK_SECRET: '(random)' } : {}) }, steps });
+      } catch (err) {
+        throw new Error(`features ${label}: ${(err as Error).message}\n--- server output ---\n${server.tail()}`);
+      } finally {
+        await server.stop();
+      }
+    }
+    return { text: FEATURE_TEXT, durationMs: mode.featureMs, runs };
+  } finally {
+    await receiver.close();
+  }
+}
+
+/** Chat at each of the mode's feature rates on a running server (with `receiver`: also the webhook lag). */
+export async function measureChat(server: Server, mode: Mode, gen: Generator, receiver: WebhookReceiver | undefined, log: (l: string) => void): Promise<FeatureStep[]> {
+  const ctx: TrafficCtx = { server, gens: [gen], mode, log, serverPids: async () => [server.pid], text: FEATURE_TEXT };
+  await setupRooms(ctx, `${server.name}-${Date.now().toString(36)}-`);
+  await settle(ctx, mode.warmupMs);
+  const steps: FeatureStep[] = [];
+  for (const rate of mode.featureRates) {
+    // Deliver the previous step's webhooks first: every step starts, like "off", with nothing queued.
+    await receiver?.quiet();
+    await settle(ctx);
+    await receiver?.quiet();
+    const before = await scrape(server.url);
+    const cpu0 = await readCpuMs(server.pid);
+    const sinceMs = Date.now();
+    const step = await runStep(ctx, rate, mode.featureMs);
+    const stored = storeStats(before, await scrape(server.url));
+    const webhook = receiver ? await receiver.drain(sinceMs, stored?.messagesStored ?? step.sent, Date.now()) : undefined;
+    const cpuMs = (await readCpuMs(server.pid)) - cpu0;
+    // Re-scrape after the webhook drain: the batches stay the ones of the step (nothing is sent meanwhile).
+    const store = storeStats(before, await scrape(server.url));
+    const messages = Math.max(1, store?.messagesStored ?? step.sent);
+    const fs: FeatureStep = { step, cpuMsPerMsg: Math.round((1000 * cpuMs) / messages) / 1000, load: loadavg() };
+    if (store) fs.store = store;
+    if (webhook) fs.webhook = webhook;
+    log(`    ${describe(step)}; cpu ${fs.cpuMsPerMsg} ms/msg; load ${fs.load}`);
+    if (webhook) log(`    webhooks: ${webhook.received}/${webhook.expected} message.created, lag p50 ${webhook.lag.p50} p99 ${webhook.lag.p99} max ${webhook.lag.max} ms, last ${webhook.drainMs} ms after the load`);
+    steps.push(fs);
+  }
+  await gen.close();
+  return steps;
+}
