@@ -174,6 +174,7 @@ export class WebhookDispatcher {
     clearTimeout(this.timer);
     this.stop.abort();
     await this.running;
+    this.deps.sender.close();
   }
 }
 

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Webhook } from 'standardwebhooks';
 
 export interface AttemptResult {
@@ -6,9 +8,19 @@ export interface AttemptResult {
   error: string | null;
 }
 
-/** Signs and POSTs one delivery (Standard Webhooks headers); never throws. */
+/** Sockets kept open per endpoint between attempts: deliveries of a busy outbox reuse them. */
+const MAX_SOCKETS_PER_ENDPOINT = 64;
+
+/**
+ * Signs and POSTs one delivery (Standard Webhooks headers); never throws. Plain node:http with keep-alive
+ * agents rather than fetch: fetch cost about a tenth of the server's CPU when every message was delivered.
+ */
 export class WebhookSender {
   private readonly signer: Webhook;
+  private readonly agents = {
+    http: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_ENDPOINT }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_ENDPOINT }),
+  };
 
   constructor(
     secret: string,
@@ -29,21 +41,41 @@ export class WebhookSender {
 
   async send(url: string, id: string, at: Date, body: string, stop: AbortSignal): Promise<AttemptResult> {
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: this.headers(id, at, body),
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([stop, AbortSignal.timeout(this.timeoutMs)]),
-      });
-      await response.body?.cancel().catch(() => {});
-      const ok = response.status >= 200 && response.status < 300;
-      return { ok, status: response.status, error: ok ? null : `HTTP ${response.status}` };
+      const status = await this.post(new URL(url), this.headers(id, at, body), body, stop);
+      const ok = status >= 200 && status < 300;
+      return { ok, status, error: ok ? null : `HTTP ${status}` };
     } catch (err) {
       const timedOut = err instanceof Error && err.name === 'TimeoutError';
       const message = timedOut ? `no answer within ${this.timeoutMs} ms` : describe(err);
       return { ok: false, status: null, error: message.slice(0, 500) };
     }
+  }
+
+  /** The response's status once its body has been read (so the socket can serve the next attempt). */
+  private post(url: URL, headers: Record<string, string>, body: string, stop: AbortSignal): Promise<number> {
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
+    const signal = AbortSignal.any([stop, AbortSignal.timeout(this.timeoutMs)]);
+    const options = {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent: secure ? this.agents.https : this.agents.http,
+      signal,
+    };
+    return new Promise((resolve, reject) => {
+      const req = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+        res.on('error', reject);
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.resume();
+      });
+      req.on('error', (err) => reject(signal.aborted && signal.reason instanceof Error ? signal.reason : err));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }
 
