@@ -1,4 +1,4 @@
-/** Sizes and durations of one bench run; `full` targets ~20 min, `quick` < 3 min, `smoke` seconds. */
+/** Sizes and durations of one bench run; `full` ~20–30 min, `quick` ~6 min (of which features and uploads ~4), `smoke` seconds. */
 export interface Mode {
   name: 'full' | 'quick' | 'smoke';
   idleCounts: number[];

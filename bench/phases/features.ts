@@ -80,6 +80,7 @@ export async function measureChat(server: Server, mode: Mode, gen: Generator, re
     await receiver?.quiet();
     await settle(ctx);
     await receiver?.quiet();
+    receiver?.reset();
     const before = await scrape(server.url);
     const cpu0 = await readCpuMs(server.pid);
     const sinceMs = Date.now();
