@@ -30,6 +30,8 @@ export interface DispatcherDeps {
 
 const ONLINE_LOOKUP_MS = 250;
 const BUSY_PAUSE_MS = 20;
+/** Rooms attempted at once: a pass's requests spread over time instead of one burst the chat waits behind. */
+const RUNS_AT_ONCE = 8;
 /** Delivered deliveries (and their events) are kept this long for the delivery log, then pruned. */
 const KEEP_DELIVERED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -99,7 +101,7 @@ export class WebhookDispatcher {
     const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls, this.perRoom);
     const delivered: DeliveredAttempt[] = [];
     const runs = [...groupBy(claimed, (d) => `${d.url}\u0000${d.orderKey}`).values()];
-    const outcomes = await Promise.all(runs.map((run) => this.attemptRun(run, delivered)));
+    const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered));
     await this.deps.deliveries.delivered(delivered);
     await this.pruneNowAndThen();
     return runs.length === this.batchSize || outcomes.some((ok) => ok);
@@ -190,4 +192,18 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/** `work` over `items`, at most `size` at a time; results in the items' order. */
+async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  return results;
 }
