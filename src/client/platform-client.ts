@@ -4,6 +4,7 @@ import type { postMessageSchema, putRoomSchema } from '../protocol/platform-sche
 import type { Message, Report, Room, RoomSummary } from '../protocol/types.js';
 import type { PlatformMessage } from '../protocol/webhooks.js';
 import { toParleyError } from './acks.js';
+import type { RoomMember } from '../protocol/platform-view.js';
 
 export interface PlatformClientOptions {
   /** The server's origin, e.g. `https://chat.example.com`. */
@@ -23,14 +24,6 @@ export type PutRoomInput = z.input<typeof putRoomSchema>;
  * system message (which may carry `data`, a JSON object of at most 8 KiB, e.g. an order card).
  */
 export type PostMessageInput = z.input<typeof postMessageSchema>;
-
-export interface RoomMember {
-  userId: string;
-  online: boolean;
-  lastSeen: string | null;
-  lastReadId: string | null;
-  unread: number;
-}
 
 export interface PlatformHistory {
   messages: PlatformMessage[];

@@ -9,3 +9,4 @@ export { ParleyError, errorCodes, type ErrorCode } from '../protocol/errors.js';
 export { WebhookEventType } from '../protocol/webhooks.js';
 export type { WebhookPayload, WebhookData, WebhookEventTypeName, PlatformMessage, UnreadData } from '../protocol/webhooks.js';
 export type { Message, Room, RoomSummary } from '../protocol/types.js';
+export type { RoomMember } from '../protocol/platform-view.js';

@@ -3,14 +3,7 @@ import type { IdGenerator } from '../services/ids.js';
 import type { PresenceService } from '../services/presence-service.js';
 import { counterpartOf } from '../services/room-service.js';
 import { findRoom, knownNamespace, nowIso, type PlatformContext } from './platform-context.js';
-
-export interface RoomMember {
-  userId: string;
-  online: boolean;
-  lastSeen: string | null;
-  lastReadId: string | null;
-  unread: number;
-}
+import type { RoomMember } from '../protocol/platform-view.js';
 
 /** Rooms driven by the marketplace's backend: create/activate idempotently, read, list, close. */
 export class PlatformRooms {

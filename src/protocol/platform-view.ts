@@ -6,3 +6,12 @@ import type { Message } from './types.js';
  * shape for its own clients).
  */
 export type PlatformMessage = Message & { original?: string };
+
+/** A member of a room as the platform's GET room shows it. */
+export interface RoomMember {
+  userId: string;
+  online: boolean;
+  lastSeen: string | null;
+  lastReadId: string | null;
+  unread: number;
+}

@@ -21,11 +21,12 @@ export interface NodeProcess {
 }
 
 export function startNode(name: string, env: Record<string, string>, timeoutMs = 30_000): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return startProcess(name, ['--import', 'tsx', 'src/main.ts'], { NODE_ENV: '', ...env }, timeoutMs);
+}
+
+/** `node <args>` in the repository with `env` over this process's environment, ready at "listening on". */
+export function startProcess(name: string, args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<NodeProcess> {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
