@@ -8,16 +8,11 @@ import type { Config, ConfigInput } from './config/schema.js';
 import { TokenBucketGate } from './limits/token-bucket-gate.js';
 import { Metrics } from './metrics/metrics.js';
 import { editMessageSchema, messageSchema } from './protocol/index.js';
-import { ContactMasker } from './moderation/contact-masker.js';
-import { SendScreen } from './moderation/send-screen.js';
-import { BlockAwarePresence, BlockAwareRooms, BlockService } from './services/block-service.js';
-import { LifecycleService } from './services/lifecycle-service.js';
-import { ReportService } from './services/report-service.js';
+import { createChatServices } from './chat-services.js';
 import { createScaleOut } from './scale/scale-out.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { HistoryService } from './services/history-service.js';
 import { createIdGenerator } from './services/ids.js';
-import { MessageService } from './services/message-service.js';
 import { MessageWriter } from './services/message-writer.js';
 import { openStore } from './store/open-store.js';
 import { Outbox } from './webhooks/outbox.js';
@@ -117,25 +112,15 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     await store.close();
     throw err;
   });
-  const { moderation } = store;
-  const rooms = new BlockAwareRooms(store.rooms, ids, clock, gate, {
-    maxRoomsPerUser: config.maxRoomsPerUser,
-    maxPendingPerUser: config.maxPendingPerUser,
-  });
-  const masker = new ContactMasker({ allowedLinkDomains: config.allowedLinkDomains });
-  const screen = new SendScreen(moderation.sendPolicy, moderation.lifecycle, masker, config.contactMasking === 'mask');
-  const messages = new MessageService(store.messages, store.reads, rooms, writer, ids, clock, gate, config.syncPageSize, { screen, attachments: uploads.service });
-  const presence = new BlockAwarePresence(moderation.blocks, scale.presence, rooms, store.lastSeen, clock);
-  const blocks = new BlockService(moderation.blocks, rooms, clock, gate);
-  rooms.useBlocks(blocks);
-  const lifecycle = new LifecycleService(rooms, moderation.lifecycle, screen, clock, gate, config.editWindowMs);
-  const reports = new ReportService(rooms, store.rooms, moderation.reports, moderation.lifecycle, lifecycle, ids, clock, gate);
-  // Deleting a message (§13) removes its attachment's files (§12). The delete stands if that fails: the
-  // orphan sweep takes a deleted message's files at its next run.
-  lifecycle.onDeleted(async (_namespace, message) => {
-    await uploads.service.removeForMessages([message._id]).catch((err: unknown) => {
-      log.warn({ err, messageId: message._id }, 'removing a deleted message’s attachment failed; the sweep will retry');
-    });
+  const { rooms, messages, presence, blocks, lifecycle, reports } = createChatServices(config, {
+    store,
+    presence: scale.presence,
+    writer,
+    ids,
+    clock,
+    gate,
+    attachments: uploads.service,
+    log,
   });
   const authenticator = createAuthenticator(config, clock);
   const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });
