@@ -96,27 +96,29 @@ export class KyselyDeliveries implements DeliveryRepository {
    */
   private async runs(trx: Kysely<Database>, heads: { id: string; url: string; order_key: string }[], now: string, perKey: number) {
     const keyOf = (r: { url: string; order_key: string }) => `${r.url}\u0000${r.order_key}`;
-    const taken = new Map(heads.map((h) => [keyOf(h), [] as string[]]));
+    const runs = new Map(heads.map((h) => [keyOf(h), { head: h.id, ids: [h.id], cut: false }]));
     const keys = [...new Set(heads.map((h) => h.order_key))];
+    const first = heads.reduce((min, h) => (h.id < min ? h.id : min), heads[0]!.id);
     for (let i = 0; i < keys.length; i += CHUNK) {
+      // Bounded: a room with a long backlog takes no more than its share of one pass.
       const rows = await trx
         .selectFrom('webhook_deliveries')
         .select(['id', 'url', 'order_key', 'next_attempt_at', 'lease_until'])
         .where('status', '=', 'pending')
         .where('order_key', 'in', keys.slice(i, i + CHUNK))
+        .where('id', '>', first)
         .orderBy('id')
+        .limit(Math.min(keys.length - i, CHUNK) * perKey)
         .execute();
-      const cut = new Set<string>();
       for (const row of rows) {
-        const key = keyOf(row);
-        const run = taken.get(key);
-        if (!run || cut.has(key) || run.length >= perKey) continue;
+        const run = runs.get(keyOf(row));
+        if (!run || run.cut || row.id <= run.head || run.ids.length >= perKey) continue;
         const free = row.next_attempt_at <= now && (row.lease_until === null || row.lease_until <= now);
-        if (free) run.push(row.id);
-        else cut.add(key);
+        if (free) run.ids.push(row.id);
+        else run.cut = true;
       }
     }
-    return [...taken.values()].flat();
+    return [...runs.values()].flatMap((run) => run.ids);
   }
 
   async finish(id: string, outcome: AttemptOutcome): Promise<void> {
