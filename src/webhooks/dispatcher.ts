@@ -50,6 +50,7 @@ export class WebhookDispatcher {
   private readonly batchSize: number;
   private readonly perRoom: number;
   private prunedAt = 0;
+  private unreadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -96,7 +97,12 @@ export class WebhookDispatcher {
   /** One run; true when there may be more to do at once. */
   private async pass(): Promise<boolean> {
     const now = this.nowIso();
-    await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
+    // Unread candidates are due a minute or so after their message: once per poll interval is soon enough,
+    // however many busy passes run in between.
+    if (this.deps.clock.now() - this.unreadAt >= this.options.pollMs) {
+      this.unreadAt = this.deps.clock.now();
+      await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
+    }
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
     const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls, this.perRoom);
     const delivered: DeliveredAttempt[] = [];
