@@ -188,10 +188,13 @@ describe('platform API: close', () => {
       ['typing', { roomToken: 'tok' }],
       ['read', { roomToken: 'tok', messageId: m._id }],
       ['accept-room', { roomToken: 'tok' }],
+      ['react', { roomToken: 'tok', messageId: m._id, emoji: '👍' }],
     ] as const) {
       const ack = await v.request(event, payload);
       expect(ack.error?.code, event).toBe('room_not_active');
     }
+    // The sender's own edit, allowed in an active room, is refused in a closed one.
+    expect((await c.request('edit-message', { roomToken: 'tok', messageId: m._id, message: 'edited' })).error.code).toBe('room_not_active');
     expect((await t.raw('POST', 'rooms/customer/tok/messages', { message: 'system note' })).body.error.code).toBe('room_not_active');
     const res = await fetch(`${t.url}/v1/chat/?roomToken=tok&namespace=customer`);
     expect((await res.json()).data.messages).toHaveLength(1);

@@ -114,6 +114,23 @@ describe('webhooks', () => {
   });
 });
 
+describe('message.updated from members', () => {
+  it('is sent for a reaction and for a member’s delete, with the message as it is now', async () => {
+    const receiver = await WebhookReceiver.start();
+    const t = await hooked(receiver);
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const sent = (await c.request('message', { roomToken: 'tok', message: 'nice bowl' })).data.message;
+    const reacted = (await v.request('react', { roomToken: 'tok', messageId: sent._id, emoji: '👍' })).data.message;
+    const onReact = await receiver.waitFor('message.updated', (d) => d.message.reactions?.['👍']?.includes('v1'));
+    expect(onReact.body.data).toEqual({ namespace: 'customer', message: reacted });
+    const tombstone = (await c.request('delete-message', { roomToken: 'tok', messageId: sent._id })).data.message;
+    const onDelete = await receiver.waitFor('message.updated', (d) => d.message.deletedAt !== undefined);
+    expect(onDelete.body.data).toEqual({ namespace: 'customer', message: tombstone });
+  });
+});
+
 describe('webhooks: a room delivered in runs', () => {
   it('stops a room’s run at a failed delivery and sends the rest only after its retry, each once, in order', async () => {
     const receiver = await WebhookReceiver.start();
