@@ -16,6 +16,7 @@ const coreOnPostgres = [
   'presence-cluster',
   'client-catch-up',
   'webhooks',
+  'webhook-dispatcher',
   'webhook-deliveries',
   'platform',
   'platform-erasure',

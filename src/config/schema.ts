@@ -135,6 +135,11 @@ export const configSchema = z.strictObject({
   webhookRetryBaseMs: z.number().int().positive().default(5000),
   /** How often each node looks for due deliveries (commits also wake it at once). */
   webhookPollMs: z.number().int().positive().default(1000),
+  /**
+   * Whether this node delivers webhooks (WEBHOOK_DELIVER). Off: it records events and evaluates unread
+   * notifications, and `npm run dispatcher` processes (or other nodes) send them, off the chat's cores.
+   */
+  webhookDeliver: z.boolean().default(true),
   /** `message.unread` goes out when a message stays unread this long (UNREAD_NOTIFY_DELAY_MS). */
   unreadNotifyDelayMs: z.number().int().min(0).default(60_000),
   ...uploadConfig,

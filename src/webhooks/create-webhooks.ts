@@ -44,12 +44,16 @@ export function createWebhooks(
       log: deps.log.child({ module: 'webhooks' }),
       onAttempt: webhookMetrics(deps.metrics.registry),
     },
-    {
-      urls: config.webhookUrls,
-      pollMs: config.webhookPollMs,
-      timeoutMs: config.webhookTimeoutMs,
-      retryBaseMs: config.webhookRetryBaseMs,
-      unreadDelayMs: config.unreadNotifyDelayMs,
-    },
+    { ...dispatchOptions(config), deliver: config.webhookDeliver },
   );
+}
+
+export function dispatchOptions(config: Config) {
+  return {
+    urls: config.webhookUrls,
+    pollMs: config.webhookPollMs,
+    timeoutMs: config.webhookTimeoutMs,
+    retryBaseMs: config.webhookRetryBaseMs,
+    unreadDelayMs: config.unreadNotifyDelayMs,
+  };
 }

@@ -15,6 +15,10 @@ export interface DispatcherOptions {
   batchSize?: number;
   /** Deliveries of one room attempted one after the other per run. */
   perRoom?: number;
+  /** Sends deliveries (default); off on a node that leaves them to dispatcher processes. */
+  deliver?: boolean;
+  /** Evaluates `message.unread` candidates (default); off in a dispatcher process (it knows no presence). */
+  evaluateUnread?: boolean;
 }
 
 export interface DispatcherDeps {
@@ -99,10 +103,11 @@ export class WebhookDispatcher {
     const now = this.nowIso();
     // Unread candidates are due a minute or so after their message: once per poll interval is soon enough,
     // however many busy passes run in between.
-    if (this.deps.clock.now() - this.unreadAt >= this.options.pollMs) {
+    if (this.options.evaluateUnread !== false && this.deps.clock.now() - this.unreadAt >= this.options.pollMs) {
       this.unreadAt = this.deps.clock.now();
       await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
     }
+    if (this.options.deliver === false) return false;
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
     const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls, this.perRoom);
     const delivered: DeliveredAttempt[] = [];
