@@ -53,6 +53,13 @@ export function featuresSection(f: Features): string {
     const cell = (x: FeatureStep | undefined) => (x ? `${x.step.ack.p99} / ${x.step.e2e.p99} / ${x.cpuMsPerMsg}${warn(x)}` : '—');
     rows.push([`@ ${rate}/s, ack p99 / e2e p99 / CPU per message (ms), off vs **masking only** (no webhooks)`, cell(a), cell(m), fmt(ratio(m?.cpuMsPerMsg, a?.cpuMsPerMsg)), '', '']);
   }
+  const apart = f.runs.find((r) => r.features === 'apart');
+  for (const rate of apart ? rates : []) {
+    const [a, d] = [at(off, rate), at(apart, rate)];
+    const cell = (x: FeatureStep | undefined) => (x ? `${x.step.ack.p99} / ${x.step.e2e.p99} / ${x.cpuMsPerMsg}${passes(x.step) ? '' : ' (not sustained)'}${warn(x)}` : '—');
+    rows.push([`@ ${rate}/s, ack p99 / e2e p99 / server CPU per message (ms), off vs **on, dispatcher apart** (WEBHOOK_DELIVER=false + npm run dispatcher on the load core)`, cell(a), cell(d), fmt(ratio(d?.cpuMsPerMsg, a?.cpuMsPerMsg)), '≤ 1.1× off', '']);
+    if (d?.webhook) rows.push([`@ ${rate}/s, dispatcher apart: webhook lag p50 / p99 / max (ms)`, '', lagCell(d), '', 'stated', '']);
+  }
   const loads = f.runs.flatMap((r) => r.steps.map((s) => `${r.features} @ ${s.step.rate}/s: ${s.load}`)).join('; ');
   return [
     `## Part II features off vs on (Parley on SQLite, ${f.durationMs / 1000} s per rate, open loop)`,

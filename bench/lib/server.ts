@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, pinned, readRss, spawn, stopProcess, waitForLine } from './proc.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+export const root = fileURLToPath(new URL('../..', import.meta.url));
 const preload = fileURLToPath(new URL('./mem-preload.ts', import.meta.url));
 
 export interface ServerSpec {

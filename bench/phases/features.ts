@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { Generator } from '../lib/gen-client.js';
 import type { Mode } from '../lib/options.js';
 import { parleySpec } from '../lib/parley.js';
-import { readCpuMs } from '../lib/proc.js';
-import { startServer, type Server } from '../lib/server.js';
+import type { ChildProcess } from 'node:child_process';
+import { pinned, readCpuMs, spawn, waitForLine } from '../lib/proc.js';
+import { root, startServer, type Server } from '../lib/server.js';
 import { scrape, storeStats, type StoreStats } from '../lib/server-metrics.js';
 import { WebhookReceiver, type WebhookLag } from '../lib/webhook-receiver.js';
 import { describe, runStep, settle, setupRooms, type Step, type TrafficCtx } from './traffic.js';
@@ -25,8 +26,11 @@ export interface FeatureStep {
 }
 
 export interface FeatureRun {
-  /** `mask`: contact masking only, to split the cost of `on` between masking and webhooks. */
-  features: 'off' | 'mask' | 'on';
+  /**
+   * `mask`: contact masking only, to split the cost of `on` between masking and webhooks. `apart`: as `on`,
+   * but the server only records (WEBHOOK_DELIVER=false) and a dispatcher process on the load core delivers.
+   */
+  features: 'off' | 'mask' | 'on' | 'apart';
   env: Record<string, string>;
   steps: FeatureStep[];
 }
@@ -48,18 +52,21 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
   try {
     const on = { WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`, CONTACT_MASKING: 'mask' };
     const runs: FeatureRun[] = [];
-    const variants = [['off', { CONTACT_MASKING: 'off' }], ['mask', { CONTACT_MASKING: 'mask' }], ['on', on]] as const;
+    const apart = { ...on, WEBHOOK_DELIVER: 'false' };
+    const variants = [['off', { CONTACT_MASKING: 'off' }], ['mask', { CONTACT_MASKING: 'mask' }], ['on', on], ['apart', apart]] as const;
     for (const [label, env] of variants) {
       log(`  features ${label}`);
       const spec = parleySpec(`parley-features-${label}`, `sqlite:${join(dir, `features-${label}.db`)}`, configFile);
       spec.env = { ...spec.env, ...env };
       const server = await startServer(spec, 0);
+      const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }) : undefined;
       try {
-        const steps = await measureChat(server, mode, gen, label === 'on' ? receiver : undefined, log);
+        const steps = await measureChat(server, mode, gen, label === 'on' || label === 'apart' ? receiver : undefined, log);
         runs.push({ features: label, env: { ...env, ...('WEBHOOK_SECRET' in env ? { WEBHOOK_SECRET: '(random)' } : {}) }, steps });
       } catch (err) {
         throw new Error(`features ${label}: ${(err as Error).message}\n--- server output ---\n${server.tail()}`);
       } finally {
+        dispatcher?.kill('SIGTERM');
         await server.stop();
       }
     }
@@ -67,6 +74,14 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
   } finally {
     await receiver.close();
   }
+}
+
+/** `npm run dispatcher` (node dist/dispatch.js) on the load core, delivering what the server records. */
+async function startDispatcher(env: Record<string, string>): Promise<ChildProcess> {
+  const [cmd, args] = pinned(1, [process.execPath, 'dist/dispatch.js']);
+  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitForLine(child, /parley dispatcher running/, 30_000);
+  return child;
 }
 
 /** Chat at each of the mode's feature rates on a running server (with `receiver`: also the webhook lag). */
