@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Generator } from '../lib/gen-client.js';
 import type { Mode } from '../lib/options.js';
 import { parleySpec } from '../lib/parley.js';
 import type { ChildProcess } from 'node:child_process';
-import { pinned, readCpuMs, spawn, waitForLine } from '../lib/proc.js';
+import { pinned, readCpuMs, spawn } from '../lib/proc.js';
 import { root, startServer, type Server } from '../lib/server.js';
 import { scrape, storeStats, type StoreStats } from '../lib/server-metrics.js';
 import { WebhookReceiver, type WebhookLag } from '../lib/webhook-receiver.js';
@@ -59,7 +59,7 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
       const spec = parleySpec(`parley-features-${label}`, `sqlite:${join(dir, `features-${label}.db`)}`, configFile);
       spec.env = { ...spec.env, ...env };
       const server = await startServer(spec, 0);
-      const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }) : undefined;
+      const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }, join(dir, 'dispatcher.log')) : undefined;
       try {
         const steps = await measureChat(server, mode, gen, label === 'on' || label === 'apart' ? receiver : undefined, log);
         runs.push({ features: label, env: { ...env, ...('WEBHOOK_SECRET' in env ? { WEBHOOK_SECRET: '(random)' } : {}) }, steps });
@@ -67,6 +67,7 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
         throw new Error(`features ${label}: ${(err as Error).message}\n--- server output ---\n${server.tail()}`);
       } finally {
         dispatcher?.kill('SIGTERM');
+        if (dispatcher) log(`  dispatcher log (last lines):\n${readFileSync(join(dir, 'dispatcher.log'), 'utf8').split('\n').slice(-5).join('\n')}`);
         await server.stop();
       }
     }
@@ -77,10 +78,17 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
 }
 
 /** `npm run dispatcher` (node dist/dispatch.js) on the load core, delivering what the server records. */
-async function startDispatcher(env: Record<string, string>): Promise<ChildProcess> {
+async function startDispatcher(env: Record<string, string>, logFile: string): Promise<ChildProcess> {
   const [cmd, args] = pinned(1, [process.execPath, 'dist/dispatch.js']);
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  await waitForLine(child, /parley dispatcher running/, 30_000);
+  // Its output goes to a file: a pipe nobody reads would fill and stall the process.
+  const out = openSync(logFile, 'w');
+  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', out, out] });
+  closeSync(out);
+  const deadline = Date.now() + 30_000;
+  while (!readFileSync(logFile, 'utf8').includes('parley dispatcher running')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`dispatcher did not start:\n${readFileSync(logFile, 'utf8')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return child;
 }
 
