@@ -78,6 +78,8 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     log.warn('AUTH_MODE=trusted: any client can claim any user id. Use AUTH_MODE=jwt on a public network.');
   }
 
+  // Before anything is opened: a key it can never verify with refuses the start and leaves nothing behind.
+  const authenticator = createAuthenticator(config, clock);
   const ids = createIdGenerator(clock);
   let nudgeWebhooks = () => {};
   const outbox = new Outbox({
@@ -122,7 +124,6 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     attachments: uploads.service,
     log,
   });
-  const authenticator = createAuthenticator(config, clock);
   const webhooks = createWebhooks(config, { store, presence, clock, log, metrics });
   nudgeWebhooks = () => webhooks.nudge();
   let sockets: SocketServer | undefined;

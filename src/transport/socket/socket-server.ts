@@ -215,7 +215,6 @@ export class SocketServer {
   /** Registers presence, sends the room list and online counterparts, tells counterparts. */
   private async greet(socket: ParleySocket, actor: Actor, notifier: Notifier): Promise<void> {
     const { presence } = this.deps.services;
-    if (await this.bannedMeanwhile(socket, actor)) return;
     try {
       const change = await presence.connect(actor);
       // At once: the service checked that this change is still the latest (no awaits in between).
@@ -223,6 +222,7 @@ export class SocketServer {
       const [rooms, users] = await Promise.all([presence.roomSummaries(actor), presence.onlineCounterparts(actor)]);
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: true, data: { rooms } });
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListOnlineUser, success: true, data: { users } });
+      await this.bannedMeanwhile(socket, actor);
     } catch (err) {
       this.deps.log.error({ err }, 'greeting a new socket failed');
       socket.emit(ServerEvent.Private, { event: PrivateNotice.ListRoom, success: false, error: toParleyError(err).toBody() });
@@ -231,18 +231,17 @@ export class SocketServer {
 
   /**
    * A ban that committed between the handshake's check and the socket joining its user room missed this
-   * socket: checked once more now that any later ban reaches it. A storage failure here lets it stay (the
-   * handshake has just admitted it).
+   * socket: checked once more after the greeting (any later ban reaches it through its room), off the path
+   * of the greeting itself. A storage failure here lets it stay (the handshake has just admitted it).
    */
-  private async bannedMeanwhile(socket: ParleySocket, actor: Actor): Promise<boolean> {
+  private async bannedMeanwhile(socket: ParleySocket, actor: Actor): Promise<void> {
     const refusal = await this.deps.admit?.(actor.namespace, actor.userId).then(
       () => undefined,
       (err: unknown) => toParleyError(err),
     );
-    if (refusal?.code !== 'forbidden') return false;
+    if (refusal?.code !== 'forbidden') return;
     socket.emit(ServerEvent.Private, { event: PrivateNotice.Banned, success: false, error: refusal.toBody() });
     socket.disconnect(true);
-    return true;
   }
 
   /** Shutdown, step 1: refuse new events and wait (bounded) until the ones being handled are acked. */
