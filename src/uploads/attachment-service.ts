@@ -11,6 +11,7 @@ import { ParleyError, type Actor, type Attachment, type AttachmentKind, type Mes
 import type { Clock } from '../services/clock.js';
 import type { AttachmentRecord, AttachmentRepository } from '../store/chat-store.js';
 import { ByteLimit, readHead, withHead } from './byte-streams.js';
+import { GcNudge } from './gc-nudge.js';
 import { processImage } from './image-processor.js';
 import { SNIFF_BYTES, sniff, type Sniffed } from './sniff.js';
 import type { BlobStorage, ByteRange } from './storage.js';
@@ -106,7 +107,7 @@ export class AttachmentService {
       throw new ParleyError('unsupported_type', 'Only JPEG, PNG, WebP and GIF images, MP4, WebM and QuickTime videos, and MP3, Ogg, WAV, M4A/AAC and WebM audio are accepted.');
     }
     const limiter = new ByteLimit(this.options.limits[sniffed.kind], KIND_LABEL[sniffed.kind]);
-    const body = pipeline(withHead(head, source, ended), limiter, () => {});
+    const body = pipeline(withHead(head, source, ended), limiter, new GcNudge(), () => {});
     const record = this.newRecord(uploader, sniffed, baseUrl);
     try {
       // The pending row first: should the process die mid-upload, the sweep finds what to remove.
