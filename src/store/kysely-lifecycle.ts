@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { PlatformMessage } from '../protocol/platform-view.js';
-import { messageColumns } from './kysely-messages.js';
+import { messageColumns, messageRowInRoom } from './kysely-messages.js';
 import { toPlatformMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
 import { noWriteHooks, type OutboxEvent, type WriteHooks } from './write-hooks.js';
@@ -91,12 +91,7 @@ export class KyselyLifecycle implements LifecycleRepository {
   }
 
   async find(roomId: string, messageId: string): Promise<PlatformMessage | undefined> {
-    const row = await this.db
-      .selectFrom('messages')
-      .select(messageColumns)
-      .where('room_id', '=', roomId)
-      .where('id', '=', messageId)
-      .executeTakeFirst();
+    const row = await messageRowInRoom(this.db, roomId, messageId);
     return row && toPlatformMessage(row);
   }
 

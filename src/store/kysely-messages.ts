@@ -27,6 +27,11 @@ export const messageColumns = [
   'attachment',
 ] as const;
 
+/** One message's row, if it is in that room (members' and the platform's views are made from it). */
+export function messageRowInRoom(db: Kysely<Database>, roomId: string, messageId: string) {
+  return db.selectFrom('messages').select(messageColumns).where('room_id', '=', roomId).where('id', '=', messageId).executeTakeFirst();
+}
+
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
 const INSERT_CHUNK = 500;
 const CLOCK_CHUNK = 1000;
@@ -199,12 +204,7 @@ export class KyselyMessages implements MessageRepository {
   }
 
   async findInRoom(roomId: string, messageId: string) {
-    const row = await this.db
-      .selectFrom('messages')
-      .select(messageColumns)
-      .where('room_id', '=', roomId)
-      .where('id', '=', messageId)
-      .executeTakeFirst();
+    const row = await messageRowInRoom(this.db, roomId, messageId);
     return row && toMessage(row);
   }
 
