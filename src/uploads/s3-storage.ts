@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { PartBuffers, putStream } from './s3-multipart.js';
 import type { BlobStorage, ByteRange } from './storage.js';
 
 export interface S3Options {
@@ -13,18 +13,20 @@ export interface S3Options {
   secretAccessKey?: string | undefined;
 }
 
-/** S3 multipart parts: 5 MiB is S3's smallest; two in flight bound the memory an upload holds to ~10 MiB. */
+/** S3 multipart parts: 5 MiB is S3's smallest; an upload holds two (one sent, one filling). */
 const PART_SIZE = 5 * 1024 * 1024;
-const QUEUE_SIZE = 2;
+/** Part buffers kept for the next uploads (10 MiB): more concurrent uploads allocate, and free, their own. */
+const IDLE_PARTS = 2;
 const DELETE_BATCH = 1000;
 
 /**
  * An S3-compatible bucket (path-style, so MinIO, Ceph, s3rver and the like work). A streamed upload is an
- * S3 multipart upload (lib-storage): the object appears only when it completes, and a failed body aborts it.
+ * S3 multipart upload (see `putStream`): the object appears only when it completes, and a failed body aborts it.
  */
 export class S3Storage implements BlobStorage {
   readonly kind = 's3';
   private readonly client: S3Client;
+  private readonly buffers = new PartBuffers(PART_SIZE, IDLE_PARTS);
 
   constructor(private readonly options: S3Options) {
     this.client = new S3Client({
@@ -46,26 +48,7 @@ export class S3Storage implements BlobStorage {
   }
 
   async put(key: string, body: Readable, contentType: string): Promise<void> {
-    // lib-storage reads the body through its async iterator, which would swallow an error that arrives
-    // between two reads; remembering it makes the failure the caller's error, not a generic one.
-    let failure: unknown;
-    body.once('error', (err) => (failure ??= err));
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.options.bucket, Key: key, Body: body, ContentType: contentType },
-      partSize: PART_SIZE,
-      queueSize: QUEUE_SIZE,
-      leavePartsOnError: false,
-    });
-    try {
-      await upload.done();
-    } catch (err) {
-      throw failure ?? err;
-    }
-    if (failure) {
-      await this.remove([key]).catch(() => {});
-      throw failure;
-    }
+    await putStream(this.client, { Bucket: this.options.bucket, Key: key, ContentType: contentType }, body, this.buffers);
   }
 
   async putFile(key: string, path: string, contentType: string): Promise<void> {

@@ -2,6 +2,7 @@
  * The storage-dependent upload tests, run once per storage (local folder, S3 via s3rver): the same files,
  * the same answers, and nothing left behind on failure.
  */
+import { randomFillSync } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -211,6 +212,22 @@ export function describeUploads(name: string, storage: () => Promise<StorageUnde
       expect(await under.stored()).toEqual([]);
       expect(staging()).toEqual([]);
       expect(rowCount(t)).toBe(0);
+    });
+
+    it('keeps files of several S3 parts whole and in order: exactly one part, and two and a bit', async () => {
+      const { t, under } = await app();
+      for (const size of [5 * MiB, 12 * MiB + 17]) {
+        const video = isoMedia('isom', size - 40);
+        randomFillSync(video, 40); // distinct bytes everywhere, so a part out of place shows
+        const res = await upload(t, video);
+        expect(res.status, `${size}`).toBe(201);
+        expect(res.body.attachment.size).toBe(video.length);
+        const file = await download(res.body.attachment.url);
+        expect(file.bytes.equals(video), `${size} bytes read back`).toBe(true);
+        const across = await download(res.body.attachment.url, { range: `bytes=${5 * MiB - 3}-${5 * MiB + 2}` });
+        expect(across.bytes.equals(video.subarray(5 * MiB - 3, 5 * MiB + 3))).toBe(true);
+      }
+      expect(await under.stored()).toHaveLength(2);
     });
 
     it('answers 404 for unknown ids and for the thumbnail of a file that has none', async () => {
