@@ -18,6 +18,7 @@ const coreOnPostgres = [
   'webhooks',
   'webhook-dispatcher',
   'webhook-deliveries',
+  'webhook-claims',
   'platform',
   'platform-erasure',
   'platform-text',

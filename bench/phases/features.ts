@@ -54,12 +54,16 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
     const runs: FeatureRun[] = [];
     const apart = { ...on, WEBHOOK_DELIVER: 'false' };
     const variants = [['off', { CONTACT_MASKING: 'off' }], ['mask', { CONTACT_MASKING: 'mask' }], ['on', on], ['apart', apart]] as const;
+    const only = process.env.BENCH_FEATURES?.split(',');
+    const profile = process.env.BENCH_FEATURES_PROFILE;
     for (const [label, env] of variants) {
+      if (only && !only.includes(label)) continue;
       log(`  features ${label}`);
-      const spec = parleySpec(`parley-features-${label}`, `sqlite:${join(dir, `features-${label}.db`)}`, configFile);
+      const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}/${label}`] : [];
+      const spec = parleySpec(`parley-features-${label}`, `sqlite:${join(dir, `features-${label}.db`)}`, configFile, nodeArgs);
       spec.env = { ...spec.env, ...env };
       const server = await startServer(spec, 0);
-      const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }, join(dir, 'dispatcher.log')) : undefined;
+      const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }, join(dir, 'dispatcher.log'), profile ? [`--cpu-prof-dir=${profile}/dispatcher`, '--cpu-prof'] : []) : undefined;
       try {
         const steps = await measureChat(server, mode, gen, label === 'on' || label === 'apart' ? receiver : undefined, log);
         runs.push({ features: label, env: { ...env, ...('WEBHOOK_SECRET' in env ? { WEBHOOK_SECRET: '(random)' } : {}) }, steps });
@@ -78,8 +82,8 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
 }
 
 /** `npm run dispatcher` (node dist/dispatch.js) on the load core, delivering what the server records. */
-async function startDispatcher(env: Record<string, string>, logFile: string): Promise<ChildProcess> {
-  const [cmd, args] = pinned(1, [process.execPath, 'dist/dispatch.js']);
+async function startDispatcher(env: Record<string, string>, logFile: string, nodeArgs: string[]): Promise<ChildProcess> {
+  const [cmd, args] = pinned(1, [process.execPath, ...nodeArgs, 'dist/dispatch.js']);
   // Its output goes to a file: a pipe nobody reads would fill and stall the process.
   const out = openSync(logFile, 'w');
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', out, out] });

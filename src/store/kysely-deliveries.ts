@@ -1,9 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import type { AttemptOutcome, ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository } from './platform-repository.js';
+import type { AttemptOutcome, ClaimQuery, ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository } from './platform-repository.js';
 import type { DeliveryStatus, WebhookDeliveriesTable } from './platform-schema.js';
 import type { Database } from './schema.js';
 
-type Row = WebhookDeliveriesTable & { type: string; payload: string };
+export type DeliveryRow = WebhookDeliveriesTable & { type: string; payload: string };
+type Row = DeliveryRow;
 
 const CHUNK = 500;
 
@@ -21,7 +22,7 @@ function toDelivery(row: Row): Delivery {
   };
 }
 
-function toClaimed(row: Row): ClaimedDelivery {
+export function toClaimed(row: Row): ClaimedDelivery {
   return { ...toDelivery(row), payload: row.payload, orderKey: row.order_key, firstAttemptAt: row.first_attempt_at, createdAt: row.created_at };
 }
 
@@ -45,12 +46,12 @@ export class KyselyDeliveries implements DeliveryRepository {
       .select(['e.type', 'e.payload']);
   }
 
-  async claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[], perKey = 1): Promise<ClaimedDelivery[]> {
+  async claimDue({ now, leaseUntil, rooms, urls, perRoom, maxRows }: ClaimQuery): Promise<ClaimedDelivery[]> {
     if (urls.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const heads = await this.heads(trx, now, limit, urls);
+      const heads = await this.heads(trx, now, rooms, urls);
       if (heads.length === 0) return [];
-      const ids = perKey > 1 ? await this.runs(trx, heads, now, perKey) : heads.map((h) => h.id);
+      const ids = perRoom > 1 ? await this.runs(trx, heads, now, perRoom, maxRows) : heads.map((h) => h.id);
       for (let i = 0; i < ids.length; i += CHUNK) {
         await trx.updateTable('webhook_deliveries').set({ lease_until: leaseUntil }).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
       }
@@ -94,28 +95,30 @@ export class KyselyDeliveries implements DeliveryRepository {
    * Each head with the pending deliveries after it in its room, up to `perKey`, as long as they are due and
    * not leased: they are attempted one after the other, so the room's order holds.
    */
-  private async runs(trx: Kysely<Database>, heads: { id: string; url: string; order_key: string }[], now: string, perKey: number) {
+  private async runs(trx: Kysely<Database>, heads: { id: string; url: string; order_key: string }[], now: string, perKey: number, maxRows: number) {
     const keyOf = (r: { url: string; order_key: string }) => `${r.url}\u0000${r.order_key}`;
     const runs = new Map(heads.map((h) => [keyOf(h), { head: h.id, ids: [h.id], cut: false }]));
     const keys = [...new Set(heads.map((h) => h.order_key))];
     const first = heads.reduce((min, h) => (h.id < min ? h.id : min), heads[0]!.id);
+    let extra = 0;
     for (let i = 0; i < keys.length; i += CHUNK) {
-      // Bounded: a room with a long backlog takes no more than its share of one pass.
-      const rows = await trx
-        .selectFrom('webhook_deliveries')
-        .select(['id', 'url', 'order_key', 'next_attempt_at', 'lease_until'])
-        .where('status', '=', 'pending')
-        .where('order_key', 'in', keys.slice(i, i + CHUNK))
-        .where('id', '>', first)
-        .orderBy('id')
-        .limit(Math.min(keys.length - i, CHUNK) * perKey)
-        .execute();
+      // Bounded per room: a room with a long backlog takes no more than its share of one pass.
+      const { rows } = await sql<{ id: string; url: string; order_key: string; next_attempt_at: string; lease_until: string | null }>`
+        select id, url, order_key, next_attempt_at, lease_until from (
+          select id, url, order_key, next_attempt_at, lease_until,
+            row_number() over (partition by url, order_key order by id) as n
+          from webhook_deliveries
+          where status = 'pending' and order_key in (${sql.join(keys.slice(i, i + CHUNK))}) and id > ${first}
+        ) r where n <= ${perKey} order by id`.execute(trx);
       for (const row of rows) {
         const run = runs.get(keyOf(row));
         if (!run || run.cut || row.id <= run.head || run.ids.length >= perKey) continue;
         const free = row.next_attempt_at <= now && (row.lease_until === null || row.lease_until <= now);
-        if (free) run.ids.push(row.id);
-        else run.cut = true;
+        // Cutting a run short is always safe: its tail stays pending for a later pass.
+        if (free && extra < maxRows) {
+          run.ids.push(row.id);
+          extra++;
+        } else run.cut = true;
       }
     }
     return [...runs.values()].flatMap((run) => run.ids);
@@ -141,13 +144,8 @@ export class KyselyDeliveries implements DeliveryRepository {
   async delivered(done: readonly DeliveredAttempt[]): Promise<void> {
     if (done.length === 0) return;
     // One statement per status code and attempt time, in one transaction: a pass finishes in a few writes.
-    const groups = new Map<string, string[]>();
-    for (const d of done) {
-      const key = `${d.status}\u0000${d.at}`;
-      groups.set(key, [...(groups.get(key) ?? []), d.id]);
-    }
     await this.db.transaction().execute(async (trx) => {
-      for (const [key, ids] of groups) {
+      for (const [key, ids] of groupByOutcome(done)) {
         const [status, at] = key.split('\u0000') as [string, string];
         for (let i = 0; i < ids.length; i += CHUNK) {
           await trx
@@ -207,4 +205,16 @@ export class KyselyDeliveries implements DeliveryRepository {
     const row = await this.withEvent(this.db).where('d.id', '=', id).executeTakeFirst();
     return row && toDelivery(row);
   }
+}
+
+/** Successes grouped by status code and attempt time: one UPDATE per group. */
+export function groupByOutcome(done: readonly DeliveredAttempt[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const d of done) {
+    const key = `${d.status}\u0000${d.at}`;
+    const ids = groups.get(key);
+    if (ids) ids.push(d.id);
+    else groups.set(key, [d.id]);
+  }
+  return groups;
 }

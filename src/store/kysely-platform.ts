@@ -19,8 +19,9 @@ export class KyselyPlatform implements PlatformRepository {
     private readonly db: Kysely<Database>,
     private readonly hooks: WriteHooks,
     private readonly kind: 'sqlite' | 'postgres',
+    deliveries?: DeliveryRepository,
   ) {
-    this.deliveries = new KyselyDeliveries(db, kind);
+    this.deliveries = deliveries ?? new KyselyDeliveries(db, kind);
     this.unread = new KyselyUnread(db, hooks, kind);
   }
 

@@ -7,7 +7,7 @@ import { KyselyRooms } from './kysely-rooms.js';
 import { moderationStore, type ModerationStore, type SendPolicyRepository } from './kysely-moderation.js';
 import type { Database } from './schema.js';
 import { KyselyPlatform } from './kysely-platform.js';
-import type { PlatformRepository } from './platform-repository.js';
+import type { DeliveryRepository, PlatformRepository } from './platform-repository.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
 /** The repositories over any Kysely dialect: the SQL is the same for SQLite and PostgreSQL. */
@@ -24,13 +24,13 @@ export class KyselyStore implements ChatStore {
     readonly kind: 'sqlite' | 'postgres',
     private readonly db: Kysely<Database>,
     /** A dialect's faster repositories for the message path, where it has them. */
-    fast: { messages?: MessageRepository; sendPolicy?: SendPolicyRepository } = {},
+    fast: { messages?: MessageRepository; sendPolicy?: SendPolicyRepository; deliveries?: DeliveryRepository } = {},
     private readonly afterClose: () => Promise<void> = async () => {},
     readonly hooks: WriteHooks = noWriteHooks,
   ) {
     this.rooms = new KyselyRooms(db, hooks);
     this.messages = fast.messages ?? new KyselyMessages(db, hooks);
-    this.platform = new KyselyPlatform(db, hooks, kind);
+    this.platform = new KyselyPlatform(db, hooks, kind, fast.deliveries);
     this.reads = new KyselyReads(db);
     this.lastSeen = new KyselyLastSeen(db);
     this.moderation = moderationStore(db, kind, hooks, fast.sendPolicy);

@@ -173,6 +173,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('messages_attachment').on('messages').column('attachment_id').execute();
     },
   },
+  '0007_pending_deliveries': {
+    async up(db: Kysely<any>) {
+      // The outbox's backlog in id order, and nothing else (delivered rows are kept for days): a dispatcher
+      // finds each room's first pending delivery by walking it from the oldest, and stops early.
+      await db.schema
+        .createIndex('webhook_deliveries_pending')
+        .on('webhook_deliveries')
+        .column('id')
+        .where(sql.ref('status'), '=', sql.lit('pending'))
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -6,6 +6,7 @@ import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
+import { SqliteDeliveries } from './sqlite-deliveries.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteSendPolicy } from './sqlite-send-policy.js';
 import { migrateToLatest } from './migrations.js';
@@ -59,7 +60,11 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log
     }
   };
   const closeCheckpointer = async () => checkpointer?.close();
-  const fast = { messages: new SqliteMessages(db, database, hooks), sendPolicy: new SqliteSendPolicy(db, database) };
+  const fast = {
+    messages: new SqliteMessages(db, database, hooks),
+    sendPolicy: new SqliteSendPolicy(db, database),
+    deliveries: new SqliteDeliveries(db, database),
+  };
   return { migrate, store: new KyselyStore('sqlite', db, fast, closeCheckpointer, hooks) };
 }
 

@@ -55,14 +55,24 @@ export interface AttemptOutcome {
   firstAttemptAt: string;
 }
 
+export interface ClaimQuery {
+  now: string;
+  leaseUntil: string;
+  rooms: number;
+  urls: readonly string[];
+  perRoom: number;
+  maxRows: number;
+}
+
 /** Webhook deliveries: claimed with a lease so that one node makes each attempt. */
 export interface DeliveryRepository {
   /**
-   * Due deliveries of up to `limit` rooms, leased until `leaseUntil`, oldest first: for each room and URL its
-   * first pending delivery (due and not leased: per-room order) and up to `perKey - 1` of the pending ones
-   * right after it that are due and not leased; only to `urls` (the configured ones).
+   * Due deliveries of up to `rooms` rooms, leased until `leaseUntil`, oldest first: for each room and URL its
+   * first pending delivery (due and not leased: per-room order) and up to `perRoom - 1` of the pending ones
+   * right after it that are due and not leased, `maxRows` in all at most (beyond the rooms' first ones);
+   * only to `urls` (the configured ones).
    */
-  claimDue(now: string, leaseUntil: string, limit: number, urls: readonly string[], perKey?: number): Promise<ClaimedDelivery[]>;
+  claimDue(claim: ClaimQuery): Promise<ClaimedDelivery[]>;
   finish(id: string, outcome: AttemptOutcome): Promise<void>;
   /** Many successful attempts at once (the common case): delivered, attempts + 1, lease released. */
   delivered(done: readonly DeliveredAttempt[]): Promise<void>;

@@ -15,6 +15,8 @@ export interface DispatcherOptions {
   batchSize?: number;
   /** Deliveries of one room attempted one after the other per run. */
   perRoom?: number;
+  /** Deliveries claimed per run beyond each room's first: bounds the claim's (synchronous, on SQLite) statement. */
+  claimRows?: number;
   /** Sends deliveries (default); off on a node that leaves them to dispatcher processes. */
   deliver?: boolean;
   /** Evaluates `message.unread` candidates (default); off in a dispatcher process (it knows no presence). */
@@ -34,8 +36,8 @@ export interface DispatcherDeps {
 
 const ONLINE_LOOKUP_MS = 250;
 const BUSY_PAUSE_MS = 20;
-/** Rooms attempted at once: a pass's requests spread over time instead of one burst the chat waits behind. */
-const RUNS_AT_ONCE = 8;
+/** Rooms attempted at once: enough to keep up at thousands of events a second over a few ms round trips. */
+const RUNS_AT_ONCE = 16;
 /** Delivered deliveries (and their events) are kept this long for the delivery log, then pruned. */
 const KEEP_DELIVERED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -53,6 +55,7 @@ export class WebhookDispatcher {
   private readonly stop = new AbortController();
   private readonly batchSize: number;
   private readonly perRoom: number;
+  private readonly claimRows: number;
   private prunedAt = 0;
   private unreadAt = Number.NEGATIVE_INFINITY;
 
@@ -62,6 +65,7 @@ export class WebhookDispatcher {
   ) {
     this.batchSize = options.batchSize ?? 100;
     this.perRoom = options.perRoom ?? 50;
+    this.claimRows = options.claimRows ?? 200;
   }
 
   start(): void {
@@ -109,13 +113,20 @@ export class WebhookDispatcher {
     }
     if (this.options.deliver === false) return false;
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
-    const claimed = await this.deps.deliveries.claimDue(this.nowIso(), lease, this.batchSize, this.options.urls, this.perRoom);
+    const claimed = await this.deps.deliveries.claimDue({
+      now: this.nowIso(),
+      leaseUntil: lease,
+      rooms: this.batchSize,
+      urls: this.options.urls,
+      perRoom: this.perRoom,
+      maxRows: this.claimRows,
+    });
     const delivered: DeliveredAttempt[] = [];
     const runs = [...groupBy(claimed, (d) => `${d.url}\u0000${d.orderKey}`).values()];
     const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered));
     await this.deps.deliveries.delivered(delivered);
     await this.pruneNowAndThen();
-    return runs.length === this.batchSize || outcomes.some((ok) => ok);
+    return runs.length === this.batchSize || claimed.length >= this.claimRows || outcomes.some((ok) => ok);
   }
 
   /** A room's deliveries to one URL, in order; after a failure the rest wait (given back) for its retry. */

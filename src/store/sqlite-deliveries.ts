@@ -1,0 +1,131 @@
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { groupByOutcome, KyselyDeliveries, toClaimed, type DeliveryRow } from './kysely-deliveries.js';
+import type { ClaimQuery, ClaimedDelivery, DeliveredAttempt } from './platform-repository.js';
+import type { Database } from './schema.js';
+
+interface Head {
+  id: string;
+  url: string;
+  order_key: string;
+}
+
+interface RunRow {
+  id: string;
+  next_attempt_at: string;
+  lease_until: string | null;
+}
+
+/** `?` bound to a JSON array: one prepared statement whatever the list's length. */
+const IN_LIST = '(select value from json_each(?))';
+
+interface Statements {
+  heads: SQLite.Statement<unknown[], Head>;
+  runs: SQLite.Statement<unknown[], RunRow>;
+  lease: SQLite.Statement;
+  claimed: SQLite.Statement<unknown[], DeliveryRow>;
+  delivered: SQLite.Statement;
+  release: SQLite.Statement;
+  claim: SQLite.Transaction<(claim: ClaimQuery) => ClaimedDelivery[]>;
+  deliver: SQLite.Transaction<(done: readonly DeliveredAttempt[]) => void>;
+}
+
+/**
+ * The dispatcher's hot statements on SQLite, each a synchronous transaction of prepared statements (same
+ * rules as `KyselyDeliveries`): an asynchronous Kysely transaction holds the connection (and the file's write
+ * lock) across event-loop turns, and the chat's message writer waits for it, in this process or another.
+ */
+export class SqliteDeliveries extends KyselyDeliveries {
+  private prepared: Statements | undefined;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly database: SQLite.Database,
+  ) {
+    super(db, 'sqlite');
+  }
+
+  /** Prepared on first use: the tables exist only once migrations have run. */
+  private get statements(): Statements {
+    this.prepared ??= this.prepare();
+    return this.prepared;
+  }
+
+  private prepare(): Statements {
+    const db = this.database;
+    const statements = {
+      // Walks the backlog from its oldest row (partial index of pending rows) and stops at `limit` heads.
+      heads: db.prepare(`select d.id, d.url, d.order_key from webhook_deliveries d indexed by webhook_deliveries_pending
+        where d.status = 'pending' and d.url in ${IN_LIST} and d.next_attempt_at <= @now
+          and (d.lease_until is null or d.lease_until <= @now)
+          and not exists (select 1 from webhook_deliveries p
+            where p.url = d.url and p.order_key = d.order_key and p.status = 'pending' and p.id < d.id)
+        order by d.id limit @limit`),
+      // One room's deliveries after its head, on the (url, order_key, status, id) index.
+      runs: db.prepare(`select id, next_attempt_at, lease_until from webhook_deliveries
+        where url = ? and order_key = ? and status = 'pending' and id > ? order by id limit ?`),
+      lease: db.prepare(`update webhook_deliveries set lease_until = ? where id in ${IN_LIST}`),
+      claimed: db.prepare(`select d.*, e.type, e.payload from webhook_deliveries d
+        join webhook_events e on e.id = d.event_id where d.id in ${IN_LIST} order by d.id`),
+      delivered: db.prepare(`update webhook_deliveries set status = 'delivered', attempts = attempts + 1,
+        lease_until = null, last_status = ?, last_error = null, first_attempt_at = coalesce(first_attempt_at, ?)
+        where id in ${IN_LIST}`),
+      release: db.prepare(`update webhook_deliveries set lease_until = null where id in ${IN_LIST}`),
+    } as Omit<Statements, 'claim' | 'deliver'>;
+    return {
+      ...statements,
+      claim: db.transaction(({ now, leaseUntil, rooms, urls, perRoom, maxRows }: ClaimQuery) => {
+        const heads = statements.heads.all(JSON.stringify(urls), { now, limit: rooms });
+        if (heads.length === 0) return [];
+        const ids = JSON.stringify(perRoom > 1 ? this.runsOf(heads, now, perRoom, maxRows) : heads.map((h) => h.id));
+        statements.lease.run(leaseUntil, ids);
+        return statements.claimed.all(ids).map(toClaimed);
+      }),
+      deliver: db.transaction((done: readonly DeliveredAttempt[]) => {
+        for (const [key, ids] of groupByOutcome(done)) {
+          const [status, at] = key.split('\u0000') as [string, string];
+          statements.delivered.run(Number(status), at, JSON.stringify(ids));
+        }
+      }),
+    };
+  }
+
+  /** Each head with the due, unleased deliveries right after it in its room, up to `perKey` (as KyselyDeliveries.runs). */
+  private runsOf(heads: Head[], now: string, perRoom: number, maxRows: number): string[] {
+    const ids = heads.map((h) => h.id);
+    let extra = 0;
+    for (const head of heads) {
+      const room = this.statements.runs.all(head.url, head.order_key, head.id, Math.min(perRoom - 1, maxRows - extra));
+      for (const row of room) {
+        if (row.next_attempt_at > now || (row.lease_until !== null && row.lease_until > now)) break;
+        ids.push(row.id);
+        extra++;
+      }
+      if (extra >= maxRows) break;
+    }
+    return ids;
+  }
+
+  override async claimDue(claim: ClaimQuery): Promise<ClaimedDelivery[]> {
+    if (claim.urls.length === 0) return [];
+    await this.outsideKysely();
+    return this.statements.claim.immediate(claim);
+  }
+
+  override async delivered(done: readonly DeliveredAttempt[]): Promise<void> {
+    if (done.length === 0) return;
+    await this.outsideKysely();
+    this.statements.deliver.immediate(done);
+  }
+
+  override async release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.outsideKysely();
+    this.statements.release.run(JSON.stringify(ids));
+  }
+
+  /** A Kysely transaction shares this connection: a statement run inside it would join (and share the fate of) it. */
+  private async outsideKysely(): Promise<void> {
+    while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+  }
+}

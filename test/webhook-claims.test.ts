@@ -1,0 +1,50 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openStore } from '../src/store/open-store.js';
+import type { ClaimedDelivery, ClaimQuery } from '../src/store/platform-repository.js';
+import { hooked } from './support/webhook-app.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
+
+const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+const byRoom = (claimed: ClaimedDelivery[]) => {
+  const rooms = new Map<string, string[]>();
+  for (const d of claimed) rooms.set(d.orderKey, [...(rooms.get(d.orderKey) ?? []), d.id]);
+  return rooms;
+};
+
+describe('webhook claims: each room in order, bounded per pass (§11)', () => {
+  it("claims the oldest rooms' first deliveries and a prefix of what follows each, never more than maxRows beyond the heads", async () => {
+    const receiver = await WebhookReceiver.start();
+    // Recorded only: this test is the dispatcher.
+    const t = await hooked(receiver, { webhookDeliver: false });
+    for (const room of ['a', 'b', 'c']) {
+      await t.api.putRoom('customer', room, { customerID: `c-${room}`, vendorID: 'v1' });
+      for (let i = 0; i < 4; i++) await t.api.postMessage('customer', room, { message: `${room}${i}` });
+    }
+    const store = await openStore({ databaseUrl: t.app.config.databaseUrl, sqliteSynchronous: 'NORMAL' });
+    onTestFinished(() => store.close());
+    const deliveries = store.platform.deliveries;
+    const urls = t.app.config.webhookUrls;
+    const claim = (q: Partial<ClaimQuery>) =>
+      deliveries.claimDue({ now: at(0), leaseUntil: at(60_000), rooms: 100, urls, perRoom: 50, maxRows: 1000, ...q });
+
+    // What each room has pending, in order (claimed once leases no longer count: `now` past them).
+    const all = byRoom(await deliveries.claimDue({ now: at(120_000), leaseUntil: at(120_001), rooms: 100, urls, perRoom: 50, maxRows: 1000 }));
+    expect([...all.values()].map((ids) => ids.length)).toEqual([5, 5, 5]);
+    for (const ids of all.values()) expect(ids).toEqual([...ids].sort());
+    const [a, b, c] = [...all.values()];
+    const later = at(120_002);
+
+    // Two rooms, three each: the oldest rooms, their first three.
+    const first = await deliveries.claimDue({ now: later, leaseUntil: at(200_000), rooms: 2, urls, perRoom: 3, maxRows: 1000 });
+    expect([...byRoom(first).values()]).toEqual([a!.slice(0, 3), b!.slice(0, 3)]);
+    // The rooms whose first delivery is leased are out; the third room: its head and maxRows more.
+    const second = await deliveries.claimDue({ now: later, leaseUntil: at(200_000), rooms: 100, urls, perRoom: 50, maxRows: 2 });
+    expect([...byRoom(second).values()]).toEqual([c!.slice(0, 3)]);
+    // Delivered and given back as a failed run would: room a resumes after its delivered ones.
+    await deliveries.delivered(first.slice(0, 2).map((d) => ({ id: d.id, status: 204, at: later })));
+    await deliveries.release([first[2]!.id]);
+    const third = await deliveries.claimDue({ now: later, leaseUntil: at(200_000), rooms: 100, urls, perRoom: 50, maxRows: 1000 });
+    expect([...byRoom(third).values()]).toEqual([a!.slice(2)]);
+    expect(await claim({ now: later })).toEqual([]);
+  });
+});
