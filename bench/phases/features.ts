@@ -18,6 +18,8 @@ export interface FeatureStep {
   step: Step;
   /** Server CPU (ms) per message stored, over the step and, with webhooks, until they were delivered. */
   cpuMsPerMsg: number;
+  /** The same for the dispatcher process, when delivery runs apart. */
+  dispatcherCpuMsPerMsg?: number;
   /** Group-commit batches over the same window (the outbox rows are written in the message batch). */
   store?: StoreStats;
   webhook?: WebhookLag;
@@ -65,7 +67,7 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
       const server = await startServer(spec, 0);
       const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }, join(dir, 'dispatcher.log'), profile ? [`--cpu-prof-dir=${profile}/dispatcher`, '--cpu-prof'] : []) : undefined;
       try {
-        const steps = await measureChat(server, mode, gen, label === 'on' || label === 'apart' ? receiver : undefined, log);
+        const steps = await measureChat(server, mode, gen, label === 'on' || label === 'apart' ? receiver : undefined, log, dispatcher?.pid);
         runs.push({ features: label, env: { ...env, ...('WEBHOOK_SECRET' in env ? { WEBHOOK_SECRET: '(random)' } : {}) }, steps });
       } catch (err) {
         throw new Error(`features ${label}: ${(err as Error).message}\n--- server output ---\n${server.tail()}`);
@@ -97,8 +99,16 @@ async function startDispatcher(env: Record<string, string>, logFile: string, nod
 }
 
 /** Chat at each of the mode's feature rates on a running server (with `receiver`: also the webhook lag). */
-export async function measureChat(server: Server, mode: Mode, gen: Generator, receiver: WebhookReceiver | undefined, log: (l: string) => void): Promise<FeatureStep[]> {
-  const ctx: TrafficCtx = { server, gens: [gen], mode, log, serverPids: async () => [server.pid], text: FEATURE_TEXT };
+export async function measureChat(
+  server: Server,
+  mode: Mode,
+  gen: Generator,
+  receiver: WebhookReceiver | undefined,
+  log: (l: string) => void,
+  dispatcherPid?: number,
+): Promise<FeatureStep[]> {
+  const helperPids = dispatcherPid === undefined ? [] : [dispatcherPid];
+  const ctx: TrafficCtx = { server, gens: [gen], mode, log, serverPids: async () => [server.pid], helperPids, text: FEATURE_TEXT };
   await setupRooms(ctx, `${server.name}-${Date.now().toString(36)}-`);
   await settle(ctx, mode.warmupMs);
   const steps: FeatureStep[] = [];
@@ -110,6 +120,7 @@ export async function measureChat(server: Server, mode: Mode, gen: Generator, re
     receiver?.reset();
     const before = await scrape(server.url);
     const cpu0 = await readCpuMs(server.pid);
+    const helperCpu0 = dispatcherPid === undefined ? 0 : await readCpuMs(dispatcherPid);
     const sinceMs = Date.now();
     const step = await runStep(ctx, rate, mode.featureMs);
     const stored = storeStats(before, await scrape(server.url));
@@ -118,10 +129,13 @@ export async function measureChat(server: Server, mode: Mode, gen: Generator, re
     // Re-scrape after the webhook drain: the batches stay the ones of the step (nothing is sent meanwhile).
     const store = storeStats(before, await scrape(server.url));
     const messages = Math.max(1, store?.messagesStored ?? step.sent);
-    const fs: FeatureStep = { step, cpuMsPerMsg: Math.round((1000 * cpuMs) / messages) / 1000, load: loadavg() };
+    const perMsg = (ms: number) => Math.round((1000 * ms) / messages) / 1000;
+    const fs: FeatureStep = { step, cpuMsPerMsg: perMsg(cpuMs), load: loadavg() };
+    if (dispatcherPid !== undefined) fs.dispatcherCpuMsPerMsg = perMsg((await readCpuMs(dispatcherPid)) - helperCpu0);
     if (store) fs.store = store;
     if (webhook) fs.webhook = webhook;
-    log(`    ${describe(step)}; cpu ${fs.cpuMsPerMsg} ms/msg; load ${fs.load}`);
+    const helper = fs.dispatcherCpuMsPerMsg === undefined ? '' : ` (+ dispatcher ${fs.dispatcherCpuMsPerMsg})`;
+    log(`    ${describe(step)}; cpu ${fs.cpuMsPerMsg} ms/msg${helper}; load ${fs.load}`);
     if (webhook) log(`    webhooks: ${webhook.received}/${webhook.expected} message.created, lag p50 ${webhook.lag.p50} p99 ${webhook.lag.p99} max ${webhook.lag.max} ms, last ${webhook.drainMs} ms after the load`);
     steps.push(fs);
   }

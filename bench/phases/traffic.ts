@@ -13,6 +13,8 @@ export interface TrafficCtx {
   log: (line: string) => void;
   /** The server's pids for CPU accounting: Parley, plus the PostgreSQL backends when it uses them. */
   serverPids: () => Promise<number[]>;
+  /** Processes of the setup under test that are not the server (a webhook dispatcher): not foreign load. */
+  helperPids?: number[];
   /** The text of every message (default `hello`). */
   text?: string;
 }
@@ -54,7 +56,7 @@ export async function setupRooms(ctx: TrafficCtx, prefix: string): Promise<void>
 }
 
 let tagCounter = 0;
-const ownPids = (ctx: TrafficCtx) => [process.pid, ...ctx.gens.map((g) => g.pid)];
+const ownPids = (ctx: TrafficCtx) => [process.pid, ...ctx.gens.map((g) => g.pid), ...(ctx.helperPids ?? [])];
 
 /** One open-loop run at `rate` msgs/s (split over the generators); retried once if other load interfered. */
 export async function runStep(ctx: TrafficCtx, rate: number, durationMs: number): Promise<Step> {

@@ -68,7 +68,7 @@ export class KyselyDeliveries implements DeliveryRepository {
     let due = trx
       .selectFrom('webhook_deliveries as d')
       .select(['d.id', 'd.url', 'd.order_key'])
-      .where('d.status', '=', 'pending')
+      .where('d.status', '=', sql.lit('pending'))
       .where('d.url', 'in', urls)
       .where('d.next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<=', now)]))
@@ -79,7 +79,7 @@ export class KyselyDeliveries implements DeliveryRepository {
               .select(sql`1`.as('one'))
               .whereRef('p.url', '=', 'd.url')
               .whereRef('p.order_key', '=', 'd.order_key')
-              .where('p.status', '=', 'pending')
+              .where('p.status', '=', sql.lit('pending'))
               .whereRef('p.id', '<', 'd.id'),
           ),
         ),
@@ -186,7 +186,8 @@ export class KyselyDeliveries implements DeliveryRepository {
 
   async list(status: DeliveryStatus | undefined, limit: number): Promise<Delivery[]> {
     let query = this.withEvent(this.db).orderBy('d.id', 'desc').limit(limit);
-    if (status !== undefined) query = query.where('d.status', '=', status);
+    // A literal, not a parameter: SQLite uses a partial index only for a condition it can see.
+    if (status !== undefined) query = query.where('d.status', '=', sql.lit(status));
     return (await query.execute()).map(toDelivery);
   }
 

@@ -175,13 +175,25 @@ const migrations: Record<string, Migration> = {
   },
   '0007_pending_deliveries': {
     async up(db: Kysely<any>) {
-      // The outbox's backlog in id order, and nothing else (delivered rows are kept for days): a dispatcher
-      // finds each room's first pending delivery by walking it from the oldest, and stops early.
+      // Every index of the outbox is one more page written with each chat message's transaction. The
+      // dispatcher only searches pending rows, and delivered ones (kept for days for the log) need none:
+      // the backlog in id order (a dispatcher walks it from the oldest and stops early), each room's backlog,
+      // and the few failed rows for the delivery log.
+      await db.schema.dropIndex('webhook_deliveries_due').execute();
+      await db.schema.dropIndex('webhook_deliveries_order').execute();
+      const pending = sql.lit('pending');
+      await db.schema.createIndex('webhook_deliveries_pending').on('webhook_deliveries').column('id').where(sql.ref('status'), '=', pending).execute();
       await db.schema
-        .createIndex('webhook_deliveries_pending')
+        .createIndex('webhook_deliveries_order')
+        .on('webhook_deliveries')
+        .columns(['url', 'order_key', 'id'])
+        .where(sql.ref('status'), '=', pending)
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_failed')
         .on('webhook_deliveries')
         .column('id')
-        .where(sql.ref('status'), '=', sql.lit('pending'))
+        .where(sql.ref('status'), '=', sql.lit('failed'))
         .execute();
     },
   },

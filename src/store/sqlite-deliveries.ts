@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { groupByOutcome, KyselyDeliveries, toClaimed, type DeliveryRow } from './kysely-deliveries.js';
 import type { ClaimQuery, ClaimedDelivery, DeliveredAttempt } from './platform-repository.js';
 import type { Database } from './schema.js';
+import { NonBlockingWriter } from './sqlite-lock.js';
 
 interface Head {
   id: string;
@@ -22,11 +23,11 @@ const IN_LIST = '(select value from json_each(?))';
 interface Statements {
   heads: SQLite.Statement<unknown[], Head>;
   runs: SQLite.Statement<unknown[], RunRow>;
-  lease: SQLite.Statement;
+  lease: SQLite.Statement<unknown[], { id: string }>;
   claimed: SQLite.Statement<unknown[], DeliveryRow>;
   delivered: SQLite.Statement;
   release: SQLite.Statement;
-  claim: SQLite.Transaction<(claim: ClaimQuery) => ClaimedDelivery[]>;
+  candidates: SQLite.Transaction<(claim: ClaimQuery) => DeliveryRow[]>;
   deliver: SQLite.Transaction<(done: readonly DeliveredAttempt[]) => void>;
 }
 
@@ -37,6 +38,7 @@ interface Statements {
  */
 export class SqliteDeliveries extends KyselyDeliveries {
   private prepared: Statements | undefined;
+  private lock: NonBlockingWriter | undefined;
 
   constructor(
     db: Kysely<Database>,
@@ -64,22 +66,24 @@ export class SqliteDeliveries extends KyselyDeliveries {
       // One room's deliveries after its head, on the (url, order_key, status, id) index.
       runs: db.prepare(`select id, next_attempt_at, lease_until from webhook_deliveries
         where url = ? and order_key = ? and status = 'pending' and id > ? order by id limit ?`),
-      lease: db.prepare(`update webhook_deliveries set lease_until = ? where id in ${IN_LIST}`),
+      // Only rows still free: another dispatcher may have leased or finished some since they were read.
+      lease: db.prepare(`update webhook_deliveries set lease_until = @leaseUntil where id in ${IN_LIST}
+        and status = 'pending' and next_attempt_at <= @now and (lease_until is null or lease_until <= @now) returning id`),
       claimed: db.prepare(`select d.*, e.type, e.payload from webhook_deliveries d
         join webhook_events e on e.id = d.event_id where d.id in ${IN_LIST} order by d.id`),
       delivered: db.prepare(`update webhook_deliveries set status = 'delivered', attempts = attempts + 1,
         lease_until = null, last_status = ?, last_error = null, first_attempt_at = coalesce(first_attempt_at, ?)
         where id in ${IN_LIST}`),
       release: db.prepare(`update webhook_deliveries set lease_until = null where id in ${IN_LIST}`),
-    } as Omit<Statements, 'claim' | 'deliver'>;
+    } as Omit<Statements, 'candidates' | 'deliver'>;
     return {
       ...statements,
-      claim: db.transaction(({ now, leaseUntil, rooms, urls, perRoom, maxRows }: ClaimQuery) => {
+      // One read snapshot, no write lock: the chat's writer is not kept waiting while the backlog is searched.
+      candidates: db.transaction(({ now, rooms, urls, perRoom, maxRows }: ClaimQuery) => {
         const heads = statements.heads.all(JSON.stringify(urls), { now, limit: rooms });
         if (heads.length === 0) return [];
-        const ids = JSON.stringify(perRoom > 1 ? this.runsOf(heads, now, perRoom, maxRows) : heads.map((h) => h.id));
-        statements.lease.run(leaseUntil, ids);
-        return statements.claimed.all(ids).map(toClaimed);
+        const ids = perRoom > 1 ? this.runsOf(heads, now, perRoom, maxRows) : heads.map((h) => h.id);
+        return statements.claimed.all(JSON.stringify(ids));
       }),
       deliver: db.transaction((done: readonly DeliveredAttempt[]) => {
         for (const [key, ids] of groupByOutcome(done)) {
@@ -106,26 +110,46 @@ export class SqliteDeliveries extends KyselyDeliveries {
     return ids;
   }
 
+  /**
+   * Reads the candidates, then leases those still free in one short write. A room's run is kept up to its
+   * first row that could not be leased (another dispatcher got there first): the rest is given back, so no
+   * room is ever attempted out of order.
+   */
   override async claimDue(claim: ClaimQuery): Promise<ClaimedDelivery[]> {
     if (claim.urls.length === 0) return [];
-    await this.outsideKysely();
-    return this.statements.claim.immediate(claim);
+    const rows = await this.writer.run(() => this.statements.candidates.deferred(claim));
+    if (rows.length === 0) return [];
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    const leased = new Set(
+      (await this.writer.run(() => this.statements.lease.all(ids, { now: claim.now, leaseUntil: claim.leaseUntil }))).map((r) => r.id),
+    );
+    const claimed: DeliveryRow[] = [];
+    const giveBack: string[] = [];
+    const broken = new Set<string>();
+    for (const row of rows) {
+      const room = `${row.url}\u0000${row.order_key}`;
+      if (leased.has(row.id) && !broken.has(room)) claimed.push(row);
+      else {
+        broken.add(room);
+        if (leased.has(row.id)) giveBack.push(row.id);
+      }
+    }
+    await this.release(giveBack);
+    return claimed.map(toClaimed);
   }
 
   override async delivered(done: readonly DeliveredAttempt[]): Promise<void> {
     if (done.length === 0) return;
-    await this.outsideKysely();
-    this.statements.deliver.immediate(done);
+    await this.writer.run(() => this.statements.deliver.immediate(done));
   }
 
   override async release(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.outsideKysely();
-    this.statements.release.run(JSON.stringify(ids));
+    await this.writer.run(() => this.statements.release.run(JSON.stringify(ids)));
   }
 
-  /** A Kysely transaction shares this connection: a statement run inside it would join (and share the fate of) it. */
-  private async outsideKysely(): Promise<void> {
-    while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+  private get writer(): NonBlockingWriter {
+    this.lock ??= new NonBlockingWriter(this.database);
+    return this.lock;
   }
 }

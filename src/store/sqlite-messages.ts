@@ -4,6 +4,7 @@ import type { Message } from '../protocol/index.js';
 import type { StoredMessage } from './chat-store.js';
 import { KyselyMessages, roomTouches } from './kysely-messages.js';
 import { orderAbove } from './ordered-ids.js';
+import { NonBlockingWriter } from './sqlite-lock.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
@@ -28,6 +29,7 @@ interface Statements {
 
 export class SqliteMessages extends KyselyMessages {
   private prepared: Statements | undefined;
+  private lock: NonBlockingWriter | undefined;
 
   constructor(
     db: Kysely<Database>,
@@ -35,6 +37,11 @@ export class SqliteMessages extends KyselyMessages {
     hooks: WriteHooks = noWriteHooks,
   ) {
     super(db, hooks);
+  }
+
+  private get writer(): NonBlockingWriter {
+    this.lock ??= new NonBlockingWriter(this.database);
+    return this.lock;
   }
 
   /** Prepared on first use: the tables exist only once migrations have run. */
@@ -64,10 +71,8 @@ export class SqliteMessages extends KyselyMessages {
 
   override async insertBatch(messages: StoredMessage[]): Promise<Message[]> {
     if (messages.length === 0) return [];
-    // A Kysely transaction shares this connection: a batch started inside it would join (and share the fate of) it.
-    while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
     // IMMEDIATE: the write lock is taken before the floor is read.
-    return this.statements.writeBatch.immediate(messages);
+    return this.writer.run(() => this.statements.writeBatch.immediate(messages));
   }
 
   override async findByClientMsgId(namespace: string, senderId: string, clientMsgId: string) {
