@@ -1,3 +1,4 @@
+import SQLite from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
 import type { ClaimedDelivery, ClaimQuery } from '../src/store/platform-repository.js';
@@ -47,4 +48,36 @@ describe('webhook claims: each room in order, bounded per pass (§11)', () => {
     expect([...byRoom(third).values()]).toEqual([a!.slice(2)]);
     expect(await claim({ now: later })).toEqual([]);
   });
+
+  it.skipIf(process.env.PARLEY_TEST_DATABASE === 'postgres')(
+    'on SQLite, gives back the rest of a room whose first delivery another dispatcher leased between read and lease',
+    async () => {
+      const receiver = await WebhookReceiver.start();
+      const t = await hooked(receiver, { webhookDeliver: false });
+      for (const room of ['a', 'b']) {
+        await t.api.putRoom('customer', room, { customerID: `c-${room}`, vendorID: 'v1' });
+        for (let i = 0; i < 2; i++) await t.api.postMessage('customer', room, { message: `${room}${i}` });
+      }
+      const store = await openStore({ databaseUrl: t.app.config.databaseUrl, sqliteSynchronous: 'NORMAL' });
+      onTestFinished(() => store.close());
+      // Another dispatcher's connection, holding the write lock while this one reads its candidates.
+      const other = new SQLite(t.app.config.databaseUrl.slice('sqlite:'.length));
+      onTestFinished(() => {
+        other.close();
+      });
+      const rows = other.prepare("select id, order_key from webhook_deliveries where status = 'pending' order by id").all() as { id: string; order_key: string }[];
+      const keys = [...new Set(rows.map((r) => r.order_key))]; // room a was opened first
+      const [a, b] = keys.map((key) => rows.filter((r) => r.order_key === key).map((r) => r.id));
+      expect(a).toHaveLength(3);
+      other.exec('BEGIN IMMEDIATE');
+      const claiming = store.platform.deliveries.claimDue({ now: at(0), leaseUntil: at(60_000), rooms: 10, urls: t.app.config.webhookUrls, perRoom: 10, maxRows: 100 });
+      // The candidates are read (both rooms); the lease waits for the lock, which the other takes room a's head with.
+      other.prepare('update webhook_deliveries set lease_until = ? where id = ?').run(at(60_000), a![0]);
+      other.exec('COMMIT');
+      const claimed = await claiming;
+      expect(claimed.map((d) => d.id)).toEqual(b);
+      const leased = other.prepare('select id from webhook_deliveries where lease_until is not null order by id').all() as { id: string }[];
+      expect(leased.map((r) => r.id)).toEqual([a![0], ...b!].sort());
+    },
+  );
 });
