@@ -107,6 +107,9 @@ describe('webhooks', () => {
     await receiver.waitFor('message.created', (d) => d.message.message === 'b0');
     await receiver.waitFor('message.created', (d) => d.message.message === 'a0');
     expect(receiver.ofType('message.created').some((h) => ['a1', 'a2'].includes(h.body.data.message.message))).toBe(false);
+    // The log says why: the attempt timed out (and it is retried meanwhile).
+    const timedOut = async () => (await t.api.deliveries({ status: 'pending' })).find((d) => d.lastError !== null)?.lastError;
+    await expect.poll(timedOut, { timeout: 5000 }).toBe('no answer within 300 ms');
     hold = false;
     await receiver.waitFor('message.created', (d) => d.message.message === 'a2');
     const delivered = receiver.ofType('message.created').filter((h) => h.answer === 204).map((h) => h.body.data.message.message);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../services/clock.js';
 import type { ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository, UnreadRepository } from '../store/platform-repository.js';
@@ -66,6 +67,8 @@ export class WebhookDispatcher {
     this.batchSize = options.batchSize ?? 100;
     this.perRoom = options.perRoom ?? 50;
     this.claimRows = options.claimRows ?? 200;
+    // Every attempt in flight listens to it (16 rooms at once, retries by hand besides).
+    setMaxListeners(0, this.stop.signal);
   }
 
   start(): void {
