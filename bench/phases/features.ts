@@ -61,7 +61,7 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
     for (const [label, env] of variants) {
       if (only && !only.includes(label)) continue;
       log(`  features ${label}`);
-      const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}/${label}`] : [];
+      const nodeArgs = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}/${label}`] : []), ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ') ?? [])];
       const spec = parleySpec(`parley-features-${label}`, `sqlite:${join(dir, `features-${label}.db`)}`, configFile, nodeArgs);
       spec.env = { ...spec.env, ...env };
       const server = await startServer(spec, 0);
