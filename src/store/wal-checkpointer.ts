@@ -12,15 +12,22 @@ db.pragma('busy_timeout = 5000');
 let failing = false;
 const checkpoint = (mode) => {
   try {
-    db.pragma('wal_checkpoint(' + mode + ')');
+    const [result] = db.pragma('wal_checkpoint(' + mode + ')');
     if (failing) parentPort.postMessage({ recovered: true, mode });
     failing = false;
+    return result;
   } catch (err) {
     if (!failing) parentPort.postMessage({ error: String(err && err.message || err), mode });
     failing = true;
   }
 };
-const timer = setInterval(() => checkpoint('PASSIVE'), workerData.intervalMs);
+// PASSIVE copies without stopping anyone, but under steady writes it never catches up with the log, so the
+// log is never started over; once it is long, RESTART (writers wait a moment, on a timer, not the loop).
+const tick = () => {
+  const passive = checkpoint('PASSIVE');
+  if (passive && passive.log >= workerData.restartPages) checkpoint('RESTART');
+};
+const timer = setInterval(tick, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
   checkpoint('TRUNCATE');
@@ -30,11 +37,14 @@ parentPort.on('message', () => {
 `;
 
 /**
- * The main connection keeps SQLite's default threshold as a safety net. Under steady writes a PASSIVE
- * checkpoint never lets the WAL restart, so a high threshold (20,000 pages was tried) let the log grow
- * until the main connection checkpointed 80 MB at once: a 600 ms stall in the full benchmark.
+ * The main connection's own checkpoint, only a safety net (a dead or stuck worker). Each checkpoint syncs the
+ * log and the database file: done by the main connection (SQLite's default is every 1,000 pages, several
+ * times a second under load) those `fsync`s blocked the chat's event loop. The worker starts the log over
+ * itself (RESTART once it holds `RESTART_PAGES`), so the main connection's threshold is never reached.
  */
-export const FALLBACK_AUTOCHECKPOINT_PAGES = 1000;
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+/** The log's length (pages) at which the worker's checkpoint also starts it over. */
+const RESTART_PAGES = 1000;
 
 export interface WalCheckpointer {
   close(): Promise<void>;
@@ -50,9 +60,9 @@ export interface WalCheckpointerOptions {
  * writes and syncs many pages; done by the connection that commits messages, it stalled the event loop
  * for tens of milliseconds (the ack tail in the benchmark).
  */
-export function startWalCheckpointer(path: string, { intervalMs = 250, log }: WalCheckpointerOptions = {}): WalCheckpointer {
+export function startWalCheckpointer(path: string, { intervalMs = 50, log }: WalCheckpointerOptions = {}): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs, restartPages: RESTART_PAGES } });
   worker.unref();
   // The main connection's autocheckpoint still bounds the WAL; a dead worker costs latency, not data.
   worker.on('error', (err) => log?.error({ err, path }, 'WAL checkpointer stopped; SQLite falls back to its own checkpoints'));
