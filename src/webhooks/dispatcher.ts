@@ -58,6 +58,7 @@ export class WebhookDispatcher {
   private readonly perRoom: number;
   private readonly claimRows: number;
   private prunedAt = 0;
+  private idleMs = BUSY_PAUSE_MS;
   private unreadAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -99,8 +100,10 @@ export class WebhookDispatcher {
       .then((more) => {
         this.running = undefined;
         // Busy: the next pass a moment later, so it takes longer runs per room in fewer statements and the
-        // chat sharing this core runs in between.
-        this.schedule(more === true || this.again ? BUSY_PAUSE_MS : this.options.pollMs);
+        // chat sharing this core runs in between. Idle: looking again sooner at first, then every pollMs — a
+        // dispatcher process is not woken by the chat's commits, and traffic that just paused often resumes.
+        this.idleMs = more === true || this.again ? BUSY_PAUSE_MS : Math.min(this.options.pollMs, this.idleMs * 2);
+        this.schedule(this.idleMs);
       });
     return this.running;
   }
