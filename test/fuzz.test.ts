@@ -183,6 +183,16 @@ describe('hostile input (fuzz)', () => {
     expect(synced.data.messages.map((m: { message: string }) => m.message)).toEqual(bad.map((_, i) => `good ${i} 😀`));
   });
 
+  it('answers a field whose `length` cannot become a number with invalid_payload (the fuzzer found zod throwing there)', async () => {
+    const { c: alice } = await chat('alice', 'bob', 'ab');
+    const seed = (await alice.request('message', { roomToken: 'ab', message: 'seed' })).data.message;
+    for (const hostile of [{ length: { toString: null, valueOf: {} } }, { length: [{ toString: 'x' }] }]) {
+      const ack = await alice.request('react', { roomToken: 'ab', messageId: seed._id, emoji: hostile });
+      expect(ack.error?.code, JSON.stringify(hostile)).toBe('invalid_payload');
+    }
+    expect((await alice.request('message', { roomToken: 'ab', message: 'still here' })).success).toBe(true);
+  });
+
   it('closes only the offending connection on garbage frames, and stays up', async () => {
     const { t, c: alice } = await chat('alice', 'bob', 'ab');
     // Raw Socket.IO packets (the engine adds its own "4" message prefix).

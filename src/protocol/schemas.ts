@@ -159,7 +159,14 @@ export function parsePayload<S extends z.ZodType>(schema: S, value: unknown, wha
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
     throw new ParleyError('invalid_payload', `Invalid ${what}: payload: expected a JSON object, received binary data.`);
   }
-  const result = schema.safeParse(value);
+  let result: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    result = schema.safeParse(value);
+  } catch {
+    // zod runs a string's length checks on any value with a `length`; one that cannot become a number
+    // (`{"length": {"toString": null}}`) makes it throw instead of reporting an issue.
+    throw new ParleyError('invalid_payload', `Invalid ${what}: a field holds a value of the wrong type.`);
+  }
   if (result.success) return result.data;
   throw new ParleyError('invalid_payload', `Invalid ${what}: ${describeIssues(result.error)}.`);
 }
