@@ -117,6 +117,39 @@ describe('webhooks', () => {
   });
 });
 
+describe('webhook endpoints that misbehave', () => {
+  it('decides an attempt by its status within the timeout, even when the body never ends; other rooms keep flowing', async () => {
+    const receiver = await WebhookReceiver.start();
+    receiver.answer = (hook) => (hook.body.data.message?.message === 'slow body' ? 'trickle' : 204);
+    const t = await hooked(receiver, { webhookTimeoutMs: 300 });
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'A');
+    await c.request('message', { roomToken: 'A', message: 'slow body' });
+    await c.request('message', { roomToken: 'A', message: 'next' });
+    // Delivered once (200 at once), not retried; the room's next event follows without waiting for the body.
+    await receiver.waitFor('message.created', (d) => d.message.message === 'next');
+    const created = async () =>
+      (await t.api.deliveries({ status: 'delivered', limit: 100 })).filter((d) => d.type === 'message.created').map((d) => [d.attempts, d.lastStatus]);
+    await expect.poll(created, { timeout: 5000 }).toEqual([
+      [1, 204],
+      [1, 200],
+    ]);
+    expect(receiver.ofType('message.created').filter((h) => h.body.data.message.message === 'slow body')).toHaveLength(1);
+  });
+
+  it('sends the credentials of a URL (https://user:pass@host/…) as HTTP Basic', async () => {
+    const receiver = await WebhookReceiver.start();
+    const url = new URL(receiver.url);
+    url.username = 'parley';
+    url.password = 's3cret:with@signs';
+    const t = await hooked(receiver, { webhookUrls: [url.toString()] });
+    await t.api.putRoom('customer', 'r', { customerID: 'c1', vendorID: 'v1' });
+    const hook = await receiver.waitFor('room.created');
+    expect(hook.headers.authorization).toBe(`Basic ${Buffer.from('parley:s3cret:with@signs').toString('base64')}`);
+  });
+});
+
 describe('message.updated from members', () => {
   it('is sent for a reaction and for a member’s delete, with the message as it is now', async () => {
     const receiver = await WebhookReceiver.start();

@@ -84,7 +84,7 @@ async function beginImmediate(database: SQLite.Database): Promise<void> {
         database.exec('BEGIN IMMEDIATE');
         return;
       } catch (err) {
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+        if (!(err as { code?: string }).code?.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     }

@@ -28,7 +28,7 @@ export class NonBlockingWriter {
       try {
         return write();
       } catch (err) {
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || performance.now() > deadline) throw err;
+        if (!(err as { code?: string }).code?.startsWith('SQLITE_BUSY') || performance.now() > deadline) throw err;
       } finally {
         this.busyOn.get();
       }

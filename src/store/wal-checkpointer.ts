@@ -22,10 +22,20 @@ const checkpoint = (mode) => {
   }
 };
 // PASSIVE copies without stopping anyone, but under steady writes it never catches up with the log, so the
-// log is never started over; once it is long, RESTART (writers wait a moment, on a timer, not the loop).
+// log is never started over; once it is long, RESTART. RESTART holds the write lock while it waits for
+// readers: it gets 20 ms of waiting (writers meanwhile wait on a timer, not the event loop), and after a
+// refusal (a long reader) the next RESTART waits a second.
+let restartAfter = 0;
 const tick = () => {
   const passive = checkpoint('PASSIVE');
-  if (passive && passive.log >= workerData.restartPages) checkpoint('RESTART');
+  if (!passive || passive.log < workerData.restartPages || Date.now() < restartAfter) return;
+  db.pragma('busy_timeout = 20');
+  try {
+    const restart = checkpoint('RESTART');
+    if (!restart || restart.busy) restartAfter = Date.now() + 1000;
+  } finally {
+    db.pragma('busy_timeout = 5000');
+  }
 };
 const timer = setInterval(tick, workerData.intervalMs);
 parentPort.on('message', () => {

@@ -42,38 +42,53 @@ export class WebhookSender {
   }
 
   async send(url: string, id: string, at: Date, body: string, stop: AbortSignal): Promise<AttemptResult> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
+    const onStop = () => deadline.abort();
+    stop.addEventListener('abort', onStop, { once: true });
     try {
-      const status = await this.post(new URL(url), this.headers(id, at, body), body, stop);
+      const status = await this.post(new URL(url), this.headers(id, at, body), body, deadline.signal);
       const ok = status >= 200 && status < 300;
       return { ok, status, error: ok ? null : `HTTP ${status}` };
     } catch (err) {
-      const timedOut = TIMEOUT_CODES.has((err as { code?: string }).code ?? '');
+      const timedOut = (deadline.signal.aborted && !stop.aborted) || TIMEOUT_CODES.has((err as { code?: string }).code ?? '');
       const message = timedOut ? `no answer within ${this.timeoutMs} ms` : describe(err);
       return { ok: false, status: null, error: message.slice(0, 500) };
+    } finally {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
     }
   }
 
-  /** The response's status once its body has been read (so the connection can serve the next attempt). */
-  private async post(url: URL, headers: Record<string, string>, body: string, stop: AbortSignal): Promise<number> {
+  /**
+   * The response's status, decided when its headers arrive within the timeout (connecting included); the body
+   * is read (up to 64 KiB, so the connection can serve the next attempt) without holding the attempt up.
+   */
+  private async post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`unsupported protocol ${url.protocol}`);
-    // The headers within the timeout, then the body's chunks (read up to 64 KiB) each within it too.
     const response = await this.agent.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: 'POST',
-      headers,
+      headers: url.username || url.password ? { ...headers, authorization: basicAuth(url) } : headers,
       body,
-      signal: stop,
+      signal,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });
-    await response.body.dump({ limit: MAX_RESPONSE_BYTES });
+    void response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => {});
     return response.statusCode;
   }
 
   close(): void {
     void this.agent.destroy().catch(() => {});
   }
+}
+
+/** `https://user:pass@host/…`: the credentials as HTTP Basic (node:http did this itself; undici does not). */
+function basicAuth(url: URL): string {
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
 }
 
 function describe(err: unknown): string {

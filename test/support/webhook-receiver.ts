@@ -14,8 +14,8 @@ export interface ReceivedHook {
   answer: Answer;
 }
 
-/** How to answer: an HTTP status, or hang (never answer until the receiver closes). */
-export type Answer = number | 'hang';
+/** How to answer: an HTTP status, hang (never answer until the receiver closes), or 200 with a body that never ends. */
+export type Answer = number | 'hang' | 'trickle';
 
 export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from('parley-test-webhook-secret-32bytes!').toString('base64')}`;
 
@@ -57,8 +57,17 @@ export class WebhookReceiver {
       this.received.push({ ...hook, answer });
       for (const wake of this.waiters.splice(0)) wake();
       if (answer === 'hang') this.hanging.add(res);
+      else if (answer === 'trickle') this.trickle(res);
       else res.writeHead(answer).end();
     });
+  }
+
+  /** Headers at once, then a byte every 100 ms, never the end (until the receiver closes). */
+  private trickle(res: ServerResponse): void {
+    this.hanging.add(res);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const timer = setInterval(() => res.write('.'), 100);
+    res.once('close', () => clearInterval(timer));
   }
 
   /** Every received hook of that type (retries included). */
