@@ -136,6 +136,9 @@ describe('webhook endpoints that misbehave', () => {
       [1, 200],
     ]);
     expect(receiver.ofType('message.created').filter((h) => h.body.data.message.message === 'slow body')).toHaveLength(1);
+    // The never-ending body is cut at the attempt's deadline: it does not keep a connection forever.
+    expect(receiver.trickles).toHaveLength(1);
+    await receiver.trickles[0];
   });
 
   it('sends the credentials of a URL (https://user:pass@host/…) as HTTP Basic', async () => {

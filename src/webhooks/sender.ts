@@ -11,7 +11,6 @@ export interface AttemptResult {
 const MAX_SOCKETS_PER_ENDPOINT = 64;
 /** A response body is read up to this much, then the connection is dropped (nobody reads it). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /**
  * Signs and POSTs one delivery (Standard Webhooks headers); never throws. undici's Agent rather than fetch
@@ -28,7 +27,7 @@ export class WebhookSender {
     private readonly timeoutMs: number,
   ) {
     this.signer = new Webhook(secret);
-    this.agent = new Agent({ connections: MAX_SOCKETS_PER_ENDPOINT, connectTimeout: timeoutMs });
+    this.agent = new Agent({ connections: MAX_SOCKETS_PER_ENDPOINT });
   }
 
   headers(id: string, at: Date, body: string): Record<string, string> {
@@ -41,43 +40,43 @@ export class WebhookSender {
     };
   }
 
+  /**
+   * One deadline for the whole exchange: the status decides once the response's headers arrive within it
+   * (connecting included); the body is then read aside (up to 64 KiB, so the connection can serve the next
+   * attempt), and an endpoint still sending it at the deadline has its connection cut.
+   */
   async send(url: string, id: string, at: Date, body: string, stop: AbortSignal): Promise<AttemptResult> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
     const onStop = () => deadline.abort();
     stop.addEventListener('abort', onStop, { once: true });
+    let drained: Promise<unknown> = Promise.resolve();
     try {
-      const status = await this.post(new URL(url), this.headers(id, at, body), body, deadline.signal);
-      const ok = status >= 200 && status < 300;
-      return { ok, status, error: ok ? null : `HTTP ${status}` };
+      const response = await this.post(new URL(url), this.headers(id, at, body), body, deadline.signal);
+      drained = response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => {});
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      return { ok, status: response.statusCode, error: ok ? null : `HTTP ${response.statusCode}` };
     } catch (err) {
-      const timedOut = (deadline.signal.aborted && !stop.aborted) || TIMEOUT_CODES.has((err as { code?: string }).code ?? '');
-      const message = timedOut ? `no answer within ${this.timeoutMs} ms` : describe(err);
+      const message = deadline.signal.aborted && !stop.aborted ? `no answer within ${this.timeoutMs} ms` : describe(err);
       return { ok: false, status: null, error: message.slice(0, 500) };
     } finally {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', onStop);
+      void drained.finally(() => {
+        clearTimeout(timer);
+        stop.removeEventListener('abort', onStop);
+      });
     }
   }
 
-  /**
-   * The response's status, decided when its headers arrive within the timeout (connecting included); the body
-   * is read (up to 64 KiB, so the connection can serve the next attempt) without holding the attempt up.
-   */
-  private async post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
+  private post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`unsupported protocol ${url.protocol}`);
-    const response = await this.agent.request({
+    return this.agent.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
       method: 'POST',
       headers: url.username || url.password ? { ...headers, authorization: basicAuth(url) } : headers,
       body,
       signal,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
     });
-    void response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => {});
-    return response.statusCode;
   }
 
   close(): void {

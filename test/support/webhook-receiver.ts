@@ -67,8 +67,11 @@ export class WebhookReceiver {
     this.hanging.add(res);
     res.writeHead(200, { 'content-type': 'text/plain' });
     const timer = setInterval(() => res.write('.'), 100);
-    res.once('close', () => clearInterval(timer));
+    this.trickles.push(new Promise((resolve) => res.once('close', () => resolve(clearInterval(timer)))));
   }
+
+  /** One per trickled answer, settled when the sender cuts (or the receiver closes) that connection. */
+  readonly trickles: Promise<void>[] = [];
 
   /** Every received hook of that type (retries included). */
   ofType(type: string): ReceivedHook[] {
