@@ -4,11 +4,10 @@ import type { DeliveryStatus, WebhookDeliveriesTable } from './platform-schema.j
 import type { Database } from './schema.js';
 
 export type DeliveryRow = WebhookDeliveriesTable & { type: string; payload: string };
-type Row = DeliveryRow;
 
 const CHUNK = 500;
 
-function toDelivery(row: Row): Delivery {
+function toDelivery(row: DeliveryRow): Delivery {
   return {
     id: row.id,
     eventId: row.event_id,
@@ -22,7 +21,7 @@ function toDelivery(row: Row): Delivery {
   };
 }
 
-export function toClaimed(row: Row): ClaimedDelivery {
+export function toClaimed(row: DeliveryRow): ClaimedDelivery {
   return { ...toDelivery(row), payload: row.payload, orderKey: row.order_key, firstAttemptAt: row.first_attempt_at, createdAt: row.created_at };
 }
 
@@ -55,7 +54,7 @@ export class KyselyDeliveries implements DeliveryRepository {
       for (let i = 0; i < ids.length; i += CHUNK) {
         await trx.updateTable('webhook_deliveries').set({ lease_until: leaseUntil }).where('id', 'in', ids.slice(i, i + CHUNK)).execute();
       }
-      const rows: Row[] = [];
+      const rows: DeliveryRow[] = [];
       for (let i = 0; i < ids.length; i += CHUNK) {
         rows.push(...(await this.withEvent(trx).where('d.id', 'in', ids.slice(i, i + CHUNK)).execute()));
       }
@@ -147,8 +146,7 @@ export class KyselyDeliveries implements DeliveryRepository {
     if (done.length === 0) return;
     // One statement per status code and attempt time, in one transaction: a pass finishes in a few writes.
     await this.db.transaction().execute(async (trx) => {
-      for (const [key, ids] of groupByOutcome(done)) {
-        const [status, at] = key.split('\u0000') as [string, string];
+      for (const { status, at, ids } of groupByOutcome(done)) {
         for (let i = 0; i < ids.length; i += CHUNK) {
           await trx
             .updateTable('webhook_deliveries')
@@ -156,7 +154,7 @@ export class KyselyDeliveries implements DeliveryRepository {
               status: 'delivered',
               attempts: eb('attempts', '+', 1),
               lease_until: null,
-              last_status: Number(status),
+              last_status: status,
               last_error: null,
               first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(at)),
             }))
@@ -211,13 +209,13 @@ export class KyselyDeliveries implements DeliveryRepository {
 }
 
 /** Successes grouped by status code and attempt time: one UPDATE per group. */
-export function groupByOutcome(done: readonly DeliveredAttempt[]): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
+export function groupByOutcome(done: readonly DeliveredAttempt[]): { status: number; at: string; ids: string[] }[] {
+  const groups = new Map<string, { status: number; at: string; ids: string[] }>();
   for (const d of done) {
-    const key = `${d.status}\u0000${d.at}`;
-    const ids = groups.get(key);
-    if (ids) ids.push(d.id);
-    else groups.set(key, [d.id]);
+    const key = `${d.status} ${d.at}`;
+    const group = groups.get(key);
+    if (group) group.ids.push(d.id);
+    else groups.set(key, { status: d.status, at: d.at, ids: [d.id] });
   }
-  return groups;
+  return [...groups.values()];
 }

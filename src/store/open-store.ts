@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
 import { SqliteDeliveries } from './sqlite-deliveries.js';
+import { BUSY_TIMEOUT_MS, NonBlockingWriter } from './sqlite-lock.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteSendPolicy } from './sqlite-send-policy.js';
 import { migrateToLatest } from './migrations.js';
@@ -44,16 +45,17 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${sqliteSynchronous}`);
-  database.pragma('busy_timeout = 5000');
+  database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // Pages read through a memory map, not read() calls: whenever another connection (a dispatcher process, the
   // checkpointer) has written, SQLite drops its page cache, and re-reading it was most of a write batch's time.
   database.pragma(`mmap_size = ${MMAP_BYTES}`);
   const checkpointer = path === ':memory:' ? undefined : startWalCheckpointer(path, { log });
   if (checkpointer) database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  const writer = new NonBlockingWriter(database);
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
   const migrate = async () => {
-    await beginImmediate(database);
+    await writer.run(() => database.exec('BEGIN IMMEDIATE'), LOCK_WAIT_MS);
     try {
       await migrateToLatest(db);
       database.exec('COMMIT');
@@ -64,34 +66,15 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log
   };
   const closeCheckpointer = async () => checkpointer?.close();
   const fast = {
-    messages: new SqliteMessages(db, database, hooks),
+    messages: new SqliteMessages(db, database, writer, hooks),
     sendPolicy: new SqliteSendPolicy(db, database),
-    deliveries: new SqliteDeliveries(db, database),
+    deliveries: new SqliteDeliveries(db, database, writer),
   };
   return { migrate, store: new KyselyStore('sqlite', db, fast, closeCheckpointer, hooks) };
 }
 
 const LOCK_WAIT_MS = 15_000;
 const MMAP_BYTES = 128 * 1024 * 1024;
-
-/** BEGIN IMMEDIATE without blocking the event loop (another app in this process may hold the lock). */
-async function beginImmediate(database: SQLite.Database): Promise<void> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  database.pragma('busy_timeout = 0');
-  try {
-    for (;;) {
-      try {
-        database.exec('BEGIN IMMEDIATE');
-        return;
-      } catch (err) {
-        if (!(err as { code?: string }).code?.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
-  } finally {
-    database.pragma('busy_timeout = 5000');
-  }
-}
 
 const STATEMENT_CACHE_SIZE = 256;
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { groupByOutcome, KyselyDeliveries, toClaimed, type DeliveryRow } from './kysely-deliveries.js';
 import type { ClaimQuery, ClaimedDelivery, DeliveredAttempt } from './platform-repository.js';
 import type { Database } from './schema.js';
-import { NonBlockingWriter } from './sqlite-lock.js';
+import type { NonBlockingWriter } from './sqlite-lock.js';
 
 interface Head {
   id: string;
@@ -38,11 +38,11 @@ interface Statements {
  */
 export class SqliteDeliveries extends KyselyDeliveries {
   private prepared: Statements | undefined;
-  private lock: NonBlockingWriter | undefined;
 
   constructor(
     db: Kysely<Database>,
     private readonly database: SQLite.Database,
+    private readonly writer: NonBlockingWriter,
   ) {
     super(db, 'sqlite');
   }
@@ -86,10 +86,7 @@ export class SqliteDeliveries extends KyselyDeliveries {
         return statements.claimed.all(JSON.stringify(ids));
       }),
       deliver: db.transaction((done: readonly DeliveredAttempt[]) => {
-        for (const [key, ids] of groupByOutcome(done)) {
-          const [status, at] = key.split('\u0000') as [string, string];
-          statements.delivered.run(Number(status), at, JSON.stringify(ids));
-        }
+        for (const { status, at, ids } of groupByOutcome(done)) statements.delivered.run(status, at, JSON.stringify(ids));
       }),
     };
   }
@@ -146,10 +143,5 @@ export class SqliteDeliveries extends KyselyDeliveries {
   override async release(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.writer.run(() => this.statements.release.run(JSON.stringify(ids)));
-  }
-
-  private get writer(): NonBlockingWriter {
-    this.lock ??= new NonBlockingWriter(this.database);
-    return this.lock;
   }
 }

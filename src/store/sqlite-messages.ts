@@ -4,7 +4,7 @@ import type { Message } from '../protocol/index.js';
 import type { StoredMessage } from './chat-store.js';
 import { KyselyMessages, roomTouches } from './kysely-messages.js';
 import { orderAbove } from './ordered-ids.js';
-import { NonBlockingWriter } from './sqlite-lock.js';
+import type { NonBlockingWriter } from './sqlite-lock.js';
 import { fromMessage, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
@@ -29,19 +29,14 @@ interface Statements {
 
 export class SqliteMessages extends KyselyMessages {
   private prepared: Statements | undefined;
-  private lock: NonBlockingWriter | undefined;
 
   constructor(
     db: Kysely<Database>,
     private readonly database: SQLite.Database,
+    private readonly writer: NonBlockingWriter,
     hooks: WriteHooks = noWriteHooks,
   ) {
     super(db, hooks);
-  }
-
-  private get writer(): NonBlockingWriter {
-    this.lock ??= new NonBlockingWriter(this.database);
-    return this.lock;
   }
 
   /** Prepared on first use: the tables exist only once migrations have run. */
