@@ -19,6 +19,7 @@ const coreOnPostgres = [
   'webhook-dispatcher',
   'webhook-deliveries',
   'webhook-claims',
+  'webhook-feed',
   'platform',
   'platform-erasure',
   'platform-text',

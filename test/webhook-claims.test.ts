@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { openStore } from '../src/store/open-store.js';
+import pino from 'pino';
+import { openDeliveryStore } from '../src/webhooks/standalone.js';
 import type { ClaimedDelivery, ClaimQuery } from '../src/store/platform-repository.js';
 import { hooked } from './support/webhook-app.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
@@ -21,8 +22,10 @@ describe('webhook claims: each room in order, bounded per pass (§11)', () => {
       await t.api.putRoom('customer', room, { customerID: `c-${room}`, vendorID: 'v1' });
       for (let i = 0; i < 4; i++) await t.api.postMessage('customer', room, { message: `${room}${i}` });
     }
-    const store = await openStore({ databaseUrl: t.app.config.databaseUrl, sqliteSynchronous: 'NORMAL' });
+    // A dispatcher's store (on SQLite it derives the messages' events first).
+    const store = await openDeliveryStore(t.app.config, pino({ level: 'silent' }));
     onTestFinished(() => store.close());
+    await store.platform.deliveries.collect(1000);
     const deliveries = store.platform.deliveries;
     const urls = t.app.config.webhookUrls;
     const claim = (q: Partial<ClaimQuery>) =>
@@ -58,8 +61,9 @@ describe('webhook claims: each room in order, bounded per pass (§11)', () => {
         await t.api.putRoom('customer', room, { customerID: `c-${room}`, vendorID: 'v1' });
         for (let i = 0; i < 2; i++) await t.api.postMessage('customer', room, { message: `${room}${i}` });
       }
-      const store = await openStore({ databaseUrl: t.app.config.databaseUrl, sqliteSynchronous: 'NORMAL' });
+      const store = await openDeliveryStore(t.app.config, pino({ level: 'silent' }));
       onTestFinished(() => store.close());
+      await store.platform.deliveries.collect(1000);
       // Another dispatcher's connection, holding the write lock while this one reads its candidates.
       const other = new SQLite(t.app.config.databaseUrl.slice('sqlite:'.length));
       onTestFinished(() => {

@@ -66,4 +66,5 @@ export const deliveriesQuerySchema = z.object({
   limit: digits.optional(),
 });
 
-export const deliveryPathSchema = z.object({ id: z.string().regex(/^[0-9A-Z]{26}$/, 'must be a delivery id') });
+// A ULID, or (a message's event on SQLite) its message's ULID and two base-36 digits.
+export const deliveryPathSchema = z.object({ id: z.string().regex(/^[0-9A-Z]{26}([0-9a-z]{2})?$/, 'must be a delivery id') });

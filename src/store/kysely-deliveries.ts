@@ -37,6 +37,11 @@ export class KyselyDeliveries implements DeliveryRepository {
     private readonly kind: 'sqlite' | 'postgres',
   ) {}
 
+  /** PostgreSQL records message events with each message (ids of concurrent writers commit out of order). */
+  async collect(_limit: number): Promise<number> {
+    return 0;
+  }
+
   private withEvent(db: Kysely<Database>) {
     return db
       .selectFrom('webhook_deliveries as d')

@@ -197,6 +197,23 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_message_feed': {
+    async up(db: Kysely<any>) {
+      // SQLite: how far message.created events and unread candidates have been derived from the messages
+      // table (ids commit in order there), so a message's own transaction writes no outbox row. Unused on
+      // PostgreSQL, where ids of concurrent writers commit out of order and the outbox is written with them.
+      await db.schema
+        .createTable('webhook_feed')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('last_id', 'text', (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull())
+        .execute();
+      await db
+        .insertInto('webhook_feed')
+        .values({ name: 'messages', last_id: sql`(select coalesce(max(id), '') from messages)`, active: 0 })
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -8,6 +8,7 @@ import type { ChatStore } from './chat-store.js';
 import { KyselyStore } from './kysely-store.js';
 import { SqliteDeliveries } from './sqlite-deliveries.js';
 import { BUSY_TIMEOUT_MS, NonBlockingWriter } from './sqlite-lock.js';
+import { SqliteMessageFeed } from './sqlite-message-feed.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteSendPolicy } from './sqlite-send-policy.js';
 import { migrateToLatest } from './migrations.js';
@@ -54,6 +55,7 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const writer = new NonBlockingWriter(database);
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
+  const feed = new SqliteMessageFeed(database, writer, hooks);
   const migrate = async () => {
     await writer.run(() => database.exec('BEGIN IMMEDIATE'), LOCK_WAIT_MS);
     try {
@@ -63,12 +65,13 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log
       if (database.inTransaction) database.exec('ROLLBACK');
       throw err;
     }
+    await feed.open();
   };
   const closeCheckpointer = async () => checkpointer?.close();
   const fast = {
     messages: new SqliteMessages(db, database, writer, hooks),
     sendPolicy: new SqliteSendPolicy(db, database),
-    deliveries: new SqliteDeliveries(db, database, writer),
+    deliveries: new SqliteDeliveries(db, database, writer, feed),
   };
   return { migrate, store: new KyselyStore('sqlite', db, fast, closeCheckpointer, hooks) };
 }

@@ -67,6 +67,12 @@ export interface ClaimQuery {
 /** Webhook deliveries: claimed with a lease so that one node makes each attempt. */
 export interface DeliveryRepository {
   /**
+   * Records what is still to be derived from stored messages (SQLite: `message.created` events and unread
+   * candidates, up to `limit` messages, see SqliteMessageFeed); how many messages. PostgreSQL records them
+   * with each message: 0.
+   */
+  collect(limit: number): Promise<number>;
+  /**
    * Due deliveries of up to `rooms` rooms, leased until `leaseUntil`, oldest first: for each room and URL its
    * first pending delivery (due and not leased: per-room order) and up to `perRoom - 1` of the pending ones
    * right after it that are due and not leased, `maxRows` in all at most (beyond the rooms' first ones);

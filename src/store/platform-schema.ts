@@ -56,7 +56,15 @@ export interface BansTable {
   created_at: string;
 }
 
+/** SQLite: the messages whose events are derived (ids up to last_id); `active` 0 while webhooks are off. */
+export interface WebhookFeedTable {
+  name: string;
+  last_id: string;
+  active: number;
+}
+
 export interface PlatformTables {
+  webhook_feed: WebhookFeedTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   unread_candidates: UnreadCandidatesTable;

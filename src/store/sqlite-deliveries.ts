@@ -4,6 +4,7 @@ import { groupByOutcome, KyselyDeliveries, toClaimed, type DeliveryRow } from '.
 import type { ClaimQuery, ClaimedDelivery, DeliveredAttempt } from './platform-repository.js';
 import type { Database } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
+import type { SqliteMessageFeed } from './sqlite-message-feed.js';
 
 interface Head {
   id: string;
@@ -43,8 +44,13 @@ export class SqliteDeliveries extends KyselyDeliveries {
     db: Kysely<Database>,
     private readonly database: SQLite.Database,
     private readonly writer: NonBlockingWriter,
+    private readonly feed: SqliteMessageFeed,
   ) {
     super(db, 'sqlite');
+  }
+
+  override collect(limit: number): Promise<number> {
+    return this.feed.collect(limit);
   }
 
   /** Prepared on first use: the tables exist only once migrations have run. */

@@ -31,7 +31,15 @@ export interface WriteHooks {
   recordSync(database: SQLite.Database, events: readonly OutboxEvent[]): void;
   /** The newly stored messages of a batch (repeats excluded). */
   messagesStored(trx: Kysely<Database>, messages: readonly StoredMessage[]): Promise<void>;
+  /** SQLite: records nothing (the message feed derives the messages' rows later, see `derivedSync`). */
   messagesStoredSync(database: SQLite.Database, messages: readonly StoredMessage[]): void;
+  /** Whether anything is recorded (webhooks on). */
+  readonly enabled: boolean;
+  /**
+   * SQLite: what `messagesStored` records for these messages, written later by the message feed, in its own
+   * transaction, for messages already committed (their `message.created` events sort where the message does).
+   */
+  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[]): void;
 }
 
 /** Webhooks off: nothing is recorded. */
@@ -40,4 +48,6 @@ export const noWriteHooks: WriteHooks = {
   recordSync: () => {},
   messagesStored: async () => {},
   messagesStoredSync: () => {},
+  enabled: false,
+  derivedSync: () => {},
 };

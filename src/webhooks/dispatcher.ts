@@ -42,10 +42,13 @@ const RUNS_AT_ONCE = 16;
 /** Delivered deliveries (and their events) are kept this long for the delivery log, then pruned. */
 const KEEP_DELIVERED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** Messages whose events are derived per pass (SQLite): one synchronous transaction of a few ms at most. */
+const COLLECT_ROWS = 200;
 
 /**
  * Delivers the outbox: every node runs one, polling (and woken after commits). Each run evaluates due
- * unread candidates, then claims due deliveries with a lease and attempts them in parallel. Nothing here
+ * unread candidates, derives what the store derives (SQLite: message events), then claims due deliveries
+ * with a lease and attempts them in parallel. Nothing here
  * runs inside a chat event: a slow endpoint only slows this loop.
  */
 export class WebhookDispatcher {
@@ -118,6 +121,7 @@ export class WebhookDispatcher {
       await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
     }
     if (this.options.deliver === false) return false;
+    const collected = await this.deps.deliveries.collect(COLLECT_ROWS);
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
     const claimed = await this.deps.deliveries.claimDue({
       now: this.nowIso(),
@@ -132,7 +136,7 @@ export class WebhookDispatcher {
     const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered));
     await this.deps.deliveries.delivered(delivered);
     await this.pruneNowAndThen();
-    return runs.length === this.batchSize || claimed.length >= this.claimRows || outcomes.some((ok) => ok);
+    return collected === COLLECT_ROWS || runs.length === this.batchSize || claimed.length >= this.claimRows || outcomes.some((ok) => ok);
   }
 
   /** A room's deliveries to one URL, in order; after a failure the rest wait (given back) for its retry. */

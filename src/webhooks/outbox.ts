@@ -18,6 +18,18 @@ export interface OutboxOptions {
   onRecorded?: () => void;
 }
 
+/** An event derived from a stored message (`from`: its id; `at`: its time) or recorded as it happens. */
+type Recorded = OutboxEvent & { from?: string; at?: string };
+
+/**
+ * The ids of a message's derived event (index 0) and its deliveries (index = the URL's): they sort right after
+ * the message's id and before every later id (ULIDs are fixed-width), so a room's events keep their order
+ * whenever they are derived; and, two characters longer, they never equal an id the generator hands out.
+ */
+export function derivedId(messageId: string, index: number): string {
+  return `${messageId}${index.toString(36).padStart(2, '0')}`;
+}
+
 interface Rows {
   events: WebhookEventsTable[];
   deliveries: WebhookDeliveriesTable[];
@@ -48,18 +60,18 @@ export class Outbox implements WriteHooks {
     return this.options.urls.length > 0;
   }
 
-  rows(events: readonly OutboxEvent[]): Rows {
+  rows(events: readonly Recorded[]): Rows {
     const rows: Rows = { events: [], deliveries: [] };
     if (!this.enabled) return rows;
     const now = new Date(this.options.clock.now()).toISOString();
     for (const event of events) {
-      const id = this.options.ids.next();
-      const payload = JSON.stringify({ type: event.type, timestamp: now, data: event.data });
+      const id = event.from === undefined ? this.options.ids.next() : derivedId(event.from, 0);
+      const payload = JSON.stringify({ type: event.type, timestamp: event.at ?? now, data: event.data });
       rows.events.push({ id, type: event.type, namespace: event.namespace, payload, created_at: now });
       const orderKey = `${event.namespace}/${event.orderKey}`;
-      for (const url of this.options.urls) {
+      for (const [k, url] of this.options.urls.entries()) {
         rows.deliveries.push({
-          id: this.options.ids.next(),
+          id: event.from === undefined ? this.options.ids.next() : derivedId(event.from, k),
           event_id: id,
           url,
           order_key: orderKey,
@@ -86,14 +98,18 @@ export class Outbox implements WriteHooks {
   }
 
   recordSync(database: SQLite.Database, events: readonly OutboxEvent[]): void {
+    if (this.insertSync(database, events)) this.options.onRecorded?.();
+  }
+
+  private insertSync(database: SQLite.Database, events: readonly Recorded[]): boolean {
     const rows = this.rows(events);
-    if (rows.events.length === 0) return;
+    if (rows.events.length === 0) return false;
     const { event, delivery } = this.prepared(database);
     for (const e of rows.events) event.run(e.id, e.type, e.namespace, e.payload, e.created_at);
     for (const d of rows.deliveries) {
       delivery.run(d.id, d.event_id, d.url, d.order_key, d.status, d.next_attempt_at, d.created_at);
     }
-    this.options.onRecorded?.();
+    return true;
   }
 
   async messagesStored(trx: Kysely<Database>, messages: readonly StoredMessage[]): Promise<void> {
@@ -123,10 +139,16 @@ export class Outbox implements WriteHooks {
     }
   }
 
-  messagesStoredSync(database: SQLite.Database, messages: readonly StoredMessage[]): void {
+  messagesStoredSync(_database: SQLite.Database, messages: readonly StoredMessage[]): void {
+    // Nothing written with the messages: the feed derives their rows (derivedSync) when the dispatcher looks.
+    if (this.enabled && messages.length > 0) this.options.onRecorded?.();
+  }
+
+  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[]): void {
     if (!this.enabled || messages.length === 0) return;
-    this.recordSync(database, messages.map(createdEvent));
+    this.insertSync(database, messages.map((m) => ({ ...createdEvent(m), from: m._id, at: m.dt })));
     const { candidate, members } = this.prepared(database);
+    const seen = new Set<string>();
     for (const m of messages) {
       let receivers = m.receiverId !== null ? [m.receiverId] : [];
       if (m.receiverId === null) {
@@ -134,6 +156,10 @@ export class Outbox implements WriteHooks {
         receivers = room ? [room.customer_id, room.vendor_id] : [];
       }
       for (const userId of receivers) {
+        // The room and receiver's first message of these (a later one would find its row armed anyway).
+        const key = `${m.room_id}\u0000${userId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         const c = this.candidate(m, userId);
         candidate.run(c.namespace, c.room_id, c.user_id, c.room_token, c.first_unread_id, c.due_at);
       }

@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openStore } from '../src/store/open-store.js';
+import { startStandaloneDispatcher } from '../src/webhooks/standalone.js';
+import { platformApp } from './support/platform.js';
+import { activeRoom, tempDir } from './support/test-app.js';
+import { hooked } from './support/webhook-app.js';
+import { TEST_WEBHOOK_SECRET, WebhookReceiver, type ReceivedHook } from './support/webhook-receiver.js';
+
+const silent = pino({ level: 'silent' });
+const messageOf = (h: ReceivedHook) => (h.body.data as { message?: { _id: string } }).message?._id;
+
+// On SQLite the messages' events are derived from the messages table by whoever delivers (the feed); on
+// PostgreSQL they are recorded with each message. Either way a client sees the same thing.
+describe('message events recorded after the fact (SQLite feed) keep their place', () => {
+  it('a message edited before any dispatcher looked: message.created still reaches the receiver before message.updated', async () => {
+    const receiver = await WebhookReceiver.start();
+    const t = await hooked(receiver, { webhookDeliver: false });
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    const sent = (await c.request('message', { roomToken: 'tok', message: 'helo' })).data.message;
+    expect((await c.request('edit-message', { roomToken: 'tok', messageId: sent._id, message: 'hello' })).success).toBe(true);
+    const next = (await v.request('message', { roomToken: 'tok', message: 'hi!' })).data.message;
+    // A tool opening the database meanwhile (the migrate command) records nothing and changes nothing.
+    const tool = await openStore({ databaseUrl: t.app.config.databaseUrl, sqliteSynchronous: 'NORMAL' });
+    await tool.close();
+
+    const dispatcher = await startStandaloneDispatcher(t.app.config, silent);
+    onTestFinished(() => dispatcher.close());
+    await receiver.waitFor('message.created', (d) => d.message._id === next._id);
+    const order = receiver.received.filter((h) => messageOf(h)).map((h) => `${h.body.type} ${messageOf(h)}`);
+    expect(order).toEqual([`message.created ${sent._id}`, `message.updated ${sent._id}`, `message.created ${next._id}`]);
+    // One webhook-id per event, stable and distinct.
+    const ids = receiver.received.map((h) => h.headers['webhook-id']);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('webhooks turned on after a time off: no events for the messages sent meanwhile, events again from then on', async () => {
+    const dbPath = join(tempDir(), 'parley.db');
+    const off = await platformApp({}, { dbPath });
+    await off.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1' });
+    const { message: quiet } = await off.api.postMessage('customer', 'tok', { message: 'sent while webhooks were off' });
+    await off.close();
+
+    const receiver = await WebhookReceiver.start();
+    const on = await platformApp(
+      { webhookUrls: [receiver.url], webhookSecret: TEST_WEBHOOK_SECRET, webhookPollMs: 50 },
+      { dbPath },
+    );
+    const { message: heard } = await on.api.postMessage('customer', 'tok', { message: 'sent with webhooks on' });
+    // Events of a room arrive in order, so an event for the earlier message would have come first.
+    await receiver.waitFor('message.created', (d) => d.message._id === heard._id);
+    expect(receiver.ofType('message.created').map(messageOf)).toEqual([heard._id]);
+    expect(receiver.received.some((h) => messageOf(h) === quiet._id)).toBe(false);
+  });
+});
