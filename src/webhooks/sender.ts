@@ -1,4 +1,5 @@
-import { Webhook } from 'standardwebhooks';
+import { createHmac } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Agent } from 'undici';
 
 export interface AttemptResult {
@@ -6,6 +7,8 @@ export interface AttemptResult {
   status: number | null;
   error: string | null;
 }
+
+const SECRET_PREFIX = 'whsec_';
 
 /** Connections kept open per endpoint between attempts: deliveries of a busy outbox reuse them. */
 const MAX_SOCKETS_PER_ENDPOINT = 64;
@@ -19,24 +22,34 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * attempt when webhooks are on.
  */
 export class WebhookSender {
-  private readonly signer: Webhook;
+  private readonly key: Buffer;
   private readonly agent: Agent;
+  private readonly urls = new Map<string, URL>();
+  private readonly inFlight = new Set<EventEmitter>();
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(
     secret: string,
     private readonly timeoutMs: number,
   ) {
-    this.signer = new Webhook(secret);
+    this.key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
     this.agent = new Agent({ connections: MAX_SOCKETS_PER_ENDPOINT });
   }
 
+  /**
+   * The Standard Webhooks headers. Signed with node:crypto: the `standardwebhooks` package signs with a
+   * JavaScript SHA-256 (fast-sha256), ~35 µs per event in profiles of the dispatcher; the tests and the
+   * client's `verifyWebhook` check these signatures with that package's own `verify`.
+   */
   headers(id: string, at: Date, body: string): Record<string, string> {
+    const timestamp = String(Math.floor(at.getTime() / 1000));
+    const signature = createHmac('sha256', this.key).update(`${id}.${timestamp}.${body}`).digest('base64');
     return {
       'content-type': 'application/json',
       'user-agent': 'Parley-Webhooks/1',
       'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': this.signer.sign(id, at, body),
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${signature}`,
     };
   }
 
@@ -46,28 +59,55 @@ export class WebhookSender {
    * attempt), and an endpoint still sending it at the deadline has its connection cut.
    */
   async send(url: string, id: string, at: Date, body: string, stop: AbortSignal): Promise<AttemptResult> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
-    const onStop = () => deadline.abort();
-    stop.addEventListener('abort', onStop, { once: true });
+    // An EventEmitter, which undici takes as a signal too: an AbortController per attempt (an EventTarget) cost
+    // ~15 µs of CPU each in the dispatcher's profile, and the stop signal gets one listener per sender.
+    const deadline = new EventEmitter();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.emit('abort');
+    }, this.timeoutMs);
+    this.watch(stop);
+    this.inFlight.add(deadline);
     let drained: Promise<unknown> = Promise.resolve();
     try {
-      const response = await this.post(new URL(url), this.headers(id, at, body), body, deadline.signal);
+      const response = await this.post(this.parsed(url), this.headers(id, at, body), body, deadline);
       drained = response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => {});
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       return { ok, status: response.statusCode, error: ok ? null : `HTTP ${response.statusCode}` };
     } catch (err) {
-      const message = deadline.signal.aborted && !stop.aborted ? `no answer within ${this.timeoutMs} ms` : describe(err);
+      const message = timedOut && !stop.aborted ? `no answer within ${this.timeoutMs} ms` : describe(err);
       return { ok: false, status: null, error: message.slice(0, 500) };
     } finally {
       void drained.finally(() => {
         clearTimeout(timer);
-        stop.removeEventListener('abort', onStop);
+        this.inFlight.delete(deadline);
       });
     }
   }
 
-  private post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal) {
+  /** Shutting down (the dispatcher's stop signal): every attempt in flight is abandoned. */
+  private watch(stop: AbortSignal): void {
+    if (this.watched.has(stop)) return;
+    this.watched.add(stop);
+    const abortAll = () => {
+      for (const attempt of this.inFlight) attempt.emit('abort');
+    };
+    if (stop.aborted) abortAll();
+    else stop.addEventListener('abort', abortAll, { once: true });
+  }
+
+  /** The configured URLs are few: each parsed once. */
+  private parsed(url: string): URL {
+    let parsed = this.urls.get(url);
+    if (!parsed) {
+      parsed = new URL(url);
+      if (this.urls.size < 1000) this.urls.set(url, parsed);
+    }
+    return parsed;
+  }
+
+  private post(url: URL, headers: Record<string, string>, body: string, signal: EventEmitter) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`unsupported protocol ${url.protocol}`);
     return this.agent.request({
       origin: url.origin,
