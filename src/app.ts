@@ -89,17 +89,18 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     clock,
     onRecorded: () => nudgeWebhooks(),
   });
+  const metrics = new Metrics();
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     sqliteSynchronous: config.sqliteSynchronous,
     log: log.child({ module: 'store' }),
     hooks: outbox,
+    onLockWait: (seconds) => metrics.storeLockWaitSeconds.observe(seconds),
   });
   const scale = await createScaleOut(config, randomUUID(), log).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
-  const metrics = new Metrics();
   const gate = new TokenBucketGate(config.rateLimits, scale.budgets);
   const writer = new MessageWriter(store.messages, {
     batchSize: config.writeBatchSize,

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import SQLite from 'better-sqlite3';
+import { describe, expect, it, vi } from 'vitest';
 import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 
 async function scrape(t: TestApp): Promise<string> {
@@ -105,4 +106,29 @@ describe('GET /metrics (SPEC §8, §9)', () => {
     }
     expect(kept).toBe(0);
   });
+
+  it.skipIf(process.env.PARLEY_TEST_DATABASE === 'postgres')(
+    "SQLite: a message write that found another connection's lock taken waits (without blocking the process) and is counted",
+    async () => {
+      const t = await createTestApp();
+      const c = await t.connect('c1');
+      const v = await t.connect('v1');
+      await activeRoom(c, v, 'c1', 'v1', 'tok');
+      // Another connection (a dispatcher process, say) holds the write lock while the message arrives.
+      const other = new SQLite(t.dbPath);
+      other.exec('BEGIN IMMEDIATE');
+      let acked = false;
+      const sending = c.request('message', { roomToken: 'tok', message: 'waits for the lock' }).finally(() => (acked = true));
+      // Received (and so handed to the writer, which flushes at once); the process keeps serving meanwhile.
+      await vi.waitFor(async () => expect(sample(await scrape(t), 'parley_events_total', { event: 'message' })).toBe(1));
+      expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+      expect(acked).toBe(false);
+      other.exec('COMMIT');
+      other.close();
+      expect((await sending).success).toBe(true);
+      const text = await scrape(t);
+      expect(sample(text, 'parley_store_lock_wait_seconds_count')).toBe(1);
+      expect(sample(text, 'parley_store_lock_wait_seconds_sum')).toBeGreaterThan(0);
+    },
+  );
 });

@@ -10,6 +10,9 @@ const fmt = (r: number | undefined) => (r === undefined ? '—' : r.toFixed(2));
 const yes = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'yes' : '**no**');
 const warn = (s: FeatureStep | undefined) => (s?.step.flags.length ? ` ⚠${s.step.flags.join(',')}` : '');
 const perRow = (s: FeatureStep | undefined) => (s?.store && s.store.meanBatch ? s.store.meanStoreMs / s.store.meanBatch : undefined);
+const lockWaits = (s: FeatureStep) => (s.store?.lockWaits ? `; ${s.store.lockWaits} waited for the lock, ${s.store.meanLockWaitMs} ms on average` : '');
+const store = (s?: FeatureStep) =>
+  s?.store ? `${s.store.batches} × ${s.store.meanBatch} msgs, ${s.store.meanStoreMs} ms / ${perRow(s)?.toFixed(3)} ms${lockWaits(s)}` : '—';
 const delivered = (s: FeatureStep | undefined) => (s ? `${s.step.deliveredPerSec} (${passes(s.step) ? 'sustained' : '**not sustained**'}, lost ${s.step.lost})${warn(s)}` : '—');
 
 function table(head: string[], rows: Cell[][]): string {
@@ -24,7 +27,6 @@ function stepRows(rate: number, a: FeatureStep | undefined, b: FeatureStep | und
   const ackR = ratio(b?.step.ack.p99, a?.step.ack.p99);
   const e2eR = ratio(b?.step.e2e.p99, a?.step.e2e.p99);
   const cpuR = ratio(b?.cpuMsPerMsg, a?.cpuMsPerMsg);
-  const store = (s?: FeatureStep) => (s?.store ? `${s.store.batches} × ${s.store.meanBatch} msgs, ${s.store.meanStoreMs} ms / ${perRow(s)?.toFixed(3)} ms` : '—');
   const ack = (s?: FeatureStep) => (s ? `${s.step.ack.p50} / ${s.step.ack.p99}` : '—');
   return [
     [`@ ${rate}/s: delivered msgs/s`, delivered(a), delivered(b), fmt(tr), '≥ 0.9× off, sustained', yes(tr === undefined || !b ? undefined : tr >= 0.9 && passes(b.step))],
@@ -63,6 +65,7 @@ export function featuresSection(f: Features): string {
     rows.push([`@ ${rate}/s, ack p99 / e2e p99 (ms), off vs ${what}`, cell(a), cell(d), fmt(ackRatio), 'ack p99 ≤ 1.1× off, sustained', met]);
     const cpu = (x: FeatureStep | undefined) => (x ? `${x.cpuMsPerMsg}${x.dispatcherCpuMsPerMsg === undefined ? '' : ` (+ dispatcher ${x.dispatcherCpuMsPerMsg})`}` : '—');
     rows.push([`@ ${rate}/s, server CPU per message (ms), off vs dispatcher apart`, cpu(a), cpu(d), fmt(ratio(d?.cpuMsPerMsg, a?.cpuMsPerMsg)), 'stated', '']);
+    rows.push([`@ ${rate}/s, write batches, off vs dispatcher apart (count × size; mean ms per batch / per row)`, store(a), store(d), fmt(ratio(perRow(d), perRow(a))), '', '']);
     if (d?.webhook) rows.push([`@ ${rate}/s, dispatcher apart: webhook lag p50 / p99 / max (ms)`, '', lagCell(d), '', 'stated', '']);
   }
   const loads = f.runs.flatMap((r) => r.steps.map((s) => `${r.features} @ ${s.step.rate}/s: ${s.load}`)).join('; ');

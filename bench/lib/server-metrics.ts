@@ -7,6 +7,9 @@ export interface StoreStats {
   meanStoreMs: number;
   /** Upper bound (ms) of the histogram bucket holding the 99th percentile of batch write times. */
   p99StoreMsBound: number;
+  /** SQLite writes that waited for another connection's lock, and their mean wait (ms). */
+  lockWaits: number;
+  meanLockWaitMs: number;
 }
 
 type Snapshot = Map<string, number>;
@@ -17,7 +20,7 @@ export async function scrape(url: string): Promise<Snapshot | undefined> {
   if (!res || res.status !== 200) return undefined;
   const out: Snapshot = new Map();
   for (const line of (await res.text()).split('\n')) {
-    if (!line.startsWith('parley_store_seconds') && !line.startsWith('parley_messages_stored_total')) continue;
+    if (!/^parley_(store_seconds|store_lock_wait_seconds_(count|sum)|messages_stored_total)/.test(line)) continue;
     const space = line.lastIndexOf(' ');
     out.set(line.slice(0, space), Number(line.slice(space + 1)));
   }
@@ -34,6 +37,7 @@ export function storeStats(before: Snapshot | undefined, after: Snapshot | undef
     .filter((b): b is { k: string; le: string } => b.le !== undefined && b.k.startsWith('parley_store_seconds_bucket'))
     .map((b) => ({ le: b.le === '+Inf' ? Infinity : Number(b.le), n: d(b.k) }))
     .sort((a, b) => a.le - b.le);
+  const lockWaits = d('parley_store_lock_wait_seconds_count');
   const p99 = buckets.find((b) => b.n >= batches * 0.99)?.le ?? Infinity;
   return {
     batches,
@@ -41,5 +45,7 @@ export function storeStats(before: Snapshot | undefined, after: Snapshot | undef
     meanBatch: batches ? Math.round((10 * messagesStored) / batches) / 10 : 0,
     meanStoreMs: batches ? Math.round((1e4 * d('parley_store_seconds_sum')) / batches) / 10 : 0,
     p99StoreMsBound: p99 === Infinity ? -1 : p99 * 1000,
+    lockWaits,
+    meanLockWaitMs: lockWaits ? Math.round((1e5 * d('parley_store_lock_wait_seconds_sum')) / lockWaits) / 100 : 0,
   };
 }

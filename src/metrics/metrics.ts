@@ -22,6 +22,12 @@ export class Metrics {
     },
   });
   readonly storeSeconds = new Histogram({ name: 'parley_store_seconds', help: 'Time to write one batch of messages', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly storeLockWaitSeconds = new Histogram({
+    name: 'parley_store_lock_wait_seconds',
+    help: 'SQLite: time a write waited for another connection (a dispatcher process, the checkpointer) to release the lock',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -23,6 +23,8 @@ export interface StoreOptions {
   log?: Logger;
   /** The webhook outbox and friends, written in the transactions of the changes they report. */
   hooks?: WriteHooks;
+  /** SQLite: seconds a write of this process waited for another connection's lock. */
+  onLockWait?: (seconds: number) => void;
 }
 
 const silent = pino({ level: 'silent' });
@@ -40,7 +42,7 @@ export async function openStore(options: StoreOptions): Promise<ChatStore> {
   return store.store;
 }
 
-function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log: Logger) {
+function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait }: StoreOptions, log: Logger) {
   const path = databaseUrl.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
@@ -53,7 +55,7 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks }: StoreOptions, log
   const checkpointer = path === ':memory:' ? undefined : startWalCheckpointer(path, { log });
   if (checkpointer) database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  const writer = new NonBlockingWriter(database);
+  const writer = new NonBlockingWriter(database, onLockWait);
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
   const feed = new SqliteMessageFeed(database, writer, hooks);
   const migrate = async () => {

@@ -3,36 +3,54 @@ import type SQLite from 'better-sqlite3';
 /** How long a statement on the main connection may wait for SQLite's lock (its busy handler sleeps meanwhile). */
 export const BUSY_TIMEOUT_MS = 5000;
 const MAX_RETRY_MS = 25;
+const SPIN_MS = 1;
+const STEADY_MS = 20;
 
 /**
  * Writes on one connection without the event loop ever sleeping in SQLite's busy handler: while another
  * connection (a dispatcher process, the checkpointer, another process migrating) holds the write lock, a write
- * waits on a timer (1, 2, 4 … 25 ms) and tries again, and the process keeps serving meanwhile. It also waits
+ * tries again on the next turns of the event loop for a millisecond, then every millisecond, then backing off to
+ * 25 ms, and the process keeps serving meanwhile. It also waits
  * out a Kysely transaction on this connection, which the write would otherwise join. One per connection.
  */
 export class NonBlockingWriter {
   private readonly busyOff: SQLite.Statement;
   private readonly busyOn: SQLite.Statement;
 
-  constructor(private readonly database: SQLite.Database) {
+  constructor(
+    private readonly database: SQLite.Database,
+    /** Seconds a write waited for another connection's lock (only writes that found it taken). */
+    private readonly onWait: (seconds: number) => void = () => {},
+  ) {
     this.busyOff = database.prepare('pragma busy_timeout = 0');
     this.busyOn = database.prepare(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
   }
 
   /** Runs `write` (a `.immediate()` transaction, a statement, BEGIN IMMEDIATE); SQLITE_BUSY after `maxWaitMs` is thrown. */
   async run<T>(write: () => T, maxWaitMs = BUSY_TIMEOUT_MS): Promise<T> {
-    const deadline = performance.now() + maxWaitMs;
-    for (let retryMs = 1; ; retryMs = Math.min(MAX_RETRY_MS, retryMs * 2)) {
+    const started = performance.now();
+    const deadline = started + maxWaitMs;
+    for (let tries = 0, retryMs = 1; ; tries++) {
       while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
       this.busyOff.get();
       try {
-        return write();
+        const result = write();
+        if (tries > 0) this.onWait((performance.now() - started) / 1000);
+        return result;
       } catch (err) {
         if (!(err as { code?: string }).code?.startsWith('SQLITE_BUSY') || performance.now() > deadline) throw err;
       } finally {
         this.busyOn.get();
       }
-      await new Promise((resolve) => setTimeout(resolve, retryMs));
+      // The other connection's writes (a dispatcher's, the checkpointer's) mostly hold the lock well under a
+      // millisecond: look again on the next turn of the event loop at first (a timer sleeps ≥ 1 ms, and
+      // doubling sleeps made the mean wait 3–7 ms), then every millisecond, then back off for long holders.
+      const waited = performance.now() - started;
+      if (waited < SPIN_MS) await new Promise((resolve) => setImmediate(resolve));
+      else {
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        if (waited > STEADY_MS) retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+      }
     }
   }
 }

@@ -81,7 +81,8 @@ export class WebhookDispatcher {
 
   /** Something was recorded: look soon (the recording transaction may still be committing). */
   nudge(): void {
-    if (this.stopped) return;
+    // A node that leaves delivery to dispatcher processes only evaluates unread candidates, on its own schedule.
+    if (this.stopped || this.options.deliver === false) return;
     if (this.running) this.again = true;
     else this.schedule(5);
   }
