@@ -8,9 +8,6 @@ import type { WriteHooks } from './write-hooks.js';
 const SELECTED = `id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data,
   attachment_id, attachment, reply_to, edited_at, deleted_at, masked, original, reactions`;
 
-/** Messages derived per transaction: about a millisecond of holding the lock. */
-const CHUNK = 32;
-
 interface Statements {
   cursor: SQLite.Statement<unknown[], { last_id: string; active: number }>;
   after: SQLite.Statement<unknown[], MessagesTable & { namespace: string }>;
@@ -82,22 +79,10 @@ export class SqliteMessageFeed {
     await this.writer.run(() => this.statements.restart.run(enabled ? 1 : 0));
   }
 
-  /**
-   * Derives the rows of up to `limit` messages stored since the last call; how many it derived. In short
-   * transactions (~35 µs per message), with a turn of the event loop between them: the chat's writer, in this
-   * process or another, gets the lock in between instead of waiting for a whole backlog.
-   */
+  /** Derives the rows of up to `limit` messages stored since the last call (one transaction); how many it derived. */
   async collect(limit: number): Promise<number> {
     if (!this.hooks?.enabled) return 0;
-    let derived = 0;
-    while (derived < limit) {
-      if (derived > 0) await new Promise((resolve) => setImmediate(resolve));
-      const chunk = Math.min(CHUNK, limit - derived);
-      const n = await this.writer.run(() => this.statements.collect.immediate(chunk));
-      derived += n;
-      if (n < chunk) break;
-    }
-    return derived;
+    return this.writer.run(() => this.statements.collect.immediate(limit));
   }
 }
 

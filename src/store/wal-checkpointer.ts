@@ -52,9 +52,9 @@ parentPort.on('message', () => {
  * times a second under load) those `fsync`s blocked the chat's event loop. The worker starts the log over
  * itself (RESTART once it holds `RESTART_PAGES`), so the main connection's threshold is never reached.
  */
-export const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 /** The log's length (pages) at which the worker's checkpoint also starts it over. */
-const RESTART_PAGES = 8000;
+const RESTART_PAGES = 1000;
 
 export interface WalCheckpointer {
   close(): Promise<void>;
