@@ -24,14 +24,22 @@ export class NonBlockingWriter {
   ) {
     this.busyOff = database.prepare('pragma busy_timeout = 0');
     this.busyOn = database.prepare(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // A pragma statement sets its value when prepared, and its first run after that sets nothing (measured):
+    // run each once here, or the first write waits in the busy handler, blocking the process (up to 5 s).
+    this.busyOff.get();
+    this.busyOn.get();
   }
 
   /** Runs `write` (a `.immediate()` transaction, a statement, BEGIN IMMEDIATE); SQLITE_BUSY after `maxWaitMs` is thrown. */
   async run<T>(write: () => T, maxWaitMs = BUSY_TIMEOUT_MS): Promise<T> {
     const started = performance.now();
     const deadline = started + maxWaitMs;
-    for (let tries = 0, retryMs = 1; ; tries++) {
-      while (this.database.inTransaction) await new Promise((resolve) => setImmediate(resolve));
+    const pause = backoff(started);
+    for (let tries = 0; ; tries++) {
+      while (this.database.inTransaction) {
+        if (performance.now() > deadline) throw Object.assign(new Error(`a transaction on this connection stayed open over ${maxWaitMs} ms`), { code: 'SQLITE_BUSY' });
+        await pause();
+      }
       this.busyOff.get();
       try {
         const result = write();
@@ -42,15 +50,24 @@ export class NonBlockingWriter {
       } finally {
         this.busyOn.get();
       }
-      // The other connection's writes (a dispatcher's, the checkpointer's) mostly hold the lock well under a
-      // millisecond: look again on the next turn of the event loop at first (a timer sleeps ≥ 1 ms, and
-      // doubling sleeps made the mean wait 3–7 ms), then every millisecond, then back off for long holders.
-      const waited = performance.now() - started;
-      if (waited < SPIN_MS) await new Promise((resolve) => setImmediate(resolve));
-      else {
-        await new Promise((resolve) => setTimeout(resolve, retryMs));
-        if (waited > STEADY_MS) retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
-      }
+      await pause();
     }
   }
+}
+
+/**
+ * The wait before the next try. The other connection's writes (a dispatcher's, the checkpointer's) mostly
+ * hold the lock well under a millisecond: look again on the next turn of the event loop at first (a timer
+ * sleeps ≥ 1 ms, and doubling sleeps made the mean wait 3–7 ms), then every millisecond, then back off for
+ * long holders (a migration, a backup).
+ */
+function backoff(started: number): () => Promise<void> {
+  let retryMs = 1;
+  return () => {
+    const waited = performance.now() - started;
+    if (waited < SPIN_MS) return new Promise((resolve) => setImmediate(resolve));
+    const sleep = retryMs;
+    if (waited > STEADY_MS) retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+    return new Promise((resolve) => setTimeout(resolve, sleep));
+  };
 }
