@@ -96,6 +96,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     log: log.child({ module: 'store' }),
     hooks: outbox,
     onLockWait: (seconds) => metrics.storeLockWaitSeconds.observe(seconds),
+    messageWriter: true,
   });
   const scale = await createScaleOut(config, randomUUID(), log).catch(async (err: unknown) => {
     await store.close();

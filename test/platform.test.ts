@@ -27,6 +27,8 @@ describe('platform API: auth', () => {
     expect(() => loadConfig({ env: { WEBHOOK_URLS: 'http://127.0.0.1:9/hooks' } })).toThrow(/WEBHOOK_SECRET/);
     expect(() => loadConfig({ env: { WEBHOOK_URLS: 'ftp://x', WEBHOOK_SECRET: 'whsec_aGVsbG8=' } })).toThrow(/http/);
     expect(() => loadConfig({ env: { WEBHOOK_SECRET: 'not-a-secret' } })).toThrow(/whsec_/);
+    // Unpadded base64, which receivers' Standard Webhooks libraries refuse.
+    for (const bad of ['whsec_a', 'whsec_abc', 'whsec_ab=', 'whsec_aGVsbG8']) expect(() => loadConfig({ env: { WEBHOOK_SECRET: bad } }), bad).toThrow(/padded base64/);
     const config = loadConfig({ env: { WEBHOOK_URLS: 'http://a/h, https://b/h', WEBHOOK_SECRET: 'whsec_aGVsbG8=', UNREAD_NOTIFY_DELAY_MS: '1000' } });
     expect(config).toMatchObject({ webhookUrls: ['http://a/h', 'https://b/h'], unreadNotifyDelayMs: 1000, webhookTimeoutMs: 5000, webhookRetryBaseMs: 5000 });
   });

@@ -7,7 +7,9 @@ import { tempDir } from './support/test-app.js';
 function open(path: string): SQLite.Database {
   const db = new SQLite(path);
   db.pragma('journal_mode = WAL');
-  onTestFinished(() => db.close());
+  onTestFinished(() => {
+    db.close();
+  });
   return db;
 }
 

@@ -55,4 +55,43 @@ describe('message events recorded after the fact (SQLite feed) keep their place'
     expect(receiver.ofType('message.created').map(messageOf)).toEqual([heard._id]);
     expect(receiver.received.some((h) => messageOf(h) === quiet._id)).toBe(false);
   });
+
+  it('a message not yet sent out when the chat node restarts with webhooks off still gets its event once they are on again', async () => {
+    const dbPath = join(tempDir(), 'parley.db');
+    const receiver = await WebhookReceiver.start();
+    const hooks = { webhookUrls: [receiver.url], webhookSecret: TEST_WEBHOOK_SECRET, webhookPollMs: 50 };
+    // On, but nobody delivering (WEBHOOK_DELIVER=false and no dispatcher process running).
+    const first = await platformApp({ ...hooks, webhookDeliver: false }, { dbPath });
+    await first.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1' });
+    const { message: pending } = await first.api.postMessage('customer', 'tok', { message: 'sent with webhooks on' });
+    await first.close();
+    const off = await platformApp({}, { dbPath });
+    const { message: quiet } = await off.api.postMessage('customer', 'tok', { message: 'sent with webhooks off' });
+    await off.close();
+
+    const on = await platformApp(hooks, { dbPath });
+    const { message: last } = await on.api.postMessage('customer', 'tok', { message: 'sent with webhooks on again' });
+    await receiver.waitFor('message.created', (d) => d.message._id === last._id);
+    expect(receiver.ofType('message.created').map(messageOf)).toEqual([pending._id, last._id]);
+    expect(receiver.received.some((h) => messageOf(h) === quiet._id)).toBe(false);
+  });
+
+  it("a room's later events wait for its messages' events, however long the backlog of other rooms", async () => {
+    const receiver = await WebhookReceiver.start();
+    const t = await hooked(receiver, { webhookDeliver: false });
+    await t.api.putRoom('customer', 'busy', { customerID: 'c1', vendorID: 'v1' });
+    // More than a dispatcher pass derives (300), all before room b's message.
+    for (let i = 0; i < 310; i++) await t.api.postMessage('customer', 'busy', { message: `m${i}` });
+    await t.api.putRoom('customer', 'b', { customerID: 'c2', vendorID: 'v1' });
+    const { message } = await t.api.postMessage('customer', 'b', { message: 'order #42 shipped' });
+    await t.api.closeRoom('customer', 'b');
+
+    const dispatcher = await startStandaloneDispatcher(t.app.config, silent);
+    onTestFinished(() => dispatcher.close());
+    await receiver.waitFor('room.closed', (d) => d.room.roomToken === 'b');
+    const ofRoomB = receiver.received
+      .filter((h) => (h.body.data as { room?: { roomToken: string }; message?: { roomToken: string } }).room?.roomToken === 'b' || messageOf(h) === message._id)
+      .map((h) => h.body.type);
+    expect(ofRoomB).toEqual(['room.created', 'message.created', 'room.closed']);
+  });
 });

@@ -130,7 +130,12 @@ export const configSchema = z.strictObject({
   /** Every webhook event is POSTed to each of these URLs (WEBHOOK_URLS); none: webhooks are off. */
   webhookUrls: z.array(z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')).default([]),
   /** Standard Webhooks secret: `whsec_` + base64 of the key bytes (WEBHOOK_SECRET). */
-  webhookSecret: z.string().regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64').optional(),
+  // Padded base64 only: receivers' Standard Webhooks libraries refuse anything else, so a key Parley would sign
+  // with (Buffer.from decodes leniently) could never be configured on the other side.
+  webhookSecret: z
+    .string()
+    .regex(/^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/, 'must be whsec_ followed by padded base64')
+    .optional(),
   webhookTimeoutMs: z.number().int().positive().default(5000),
   webhookRetryBaseMs: z.number().int().positive().default(5000),
   /** How often each node looks for due deliveries (commits also wake it at once). */

@@ -212,6 +212,8 @@ const migrations: Record<string, Migration> = {
         .insertInto('webhook_feed')
         .values({ name: 'messages', last_id: sql`(select coalesce(max(id), '') from messages)`, active: 0 })
         .execute();
+      // Messages written while webhooks were off (ids in (from_id, to_id]; to_id null: still off): no events.
+      await db.schema.createTable('webhook_feed_gaps').addColumn('from_id', 'text', (c) => c.primaryKey()).addColumn('to_id', 'text').execute();
     },
   },
 };

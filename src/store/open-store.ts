@@ -25,6 +25,11 @@ export interface StoreOptions {
   hooks?: WriteHooks;
   /** SQLite: seconds a write of this process waited for another connection's lock. */
   onLockWait?: (seconds: number) => void;
+  /**
+   * SQLite: this process writes the messages (the chat node), so at start it marks webhooks on or off for the
+   * database (see SqliteMessageFeed). Dispatcher processes and tools leave that alone.
+   */
+  messageWriter?: boolean;
 }
 
 const silent = pino({ level: 'silent' });
@@ -42,7 +47,7 @@ export async function openStore(options: StoreOptions): Promise<ChatStore> {
   return store.store;
 }
 
-function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait }: StoreOptions, log: Logger) {
+function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait, messageWriter }: StoreOptions, log: Logger) {
   const path = databaseUrl.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
@@ -57,7 +62,7 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait }: Store
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const writer = new NonBlockingWriter(database, onLockWait);
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
-  const feed = new SqliteMessageFeed(database, writer, hooks);
+  const feed = new SqliteMessageFeed(database, writer, { hooks, owner: messageWriter === true });
   const migrate = async () => {
     await writer.run(() => database.exec('BEGIN IMMEDIATE'), LOCK_WAIT_MS);
     try {

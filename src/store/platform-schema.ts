@@ -63,8 +63,15 @@ export interface WebhookFeedTable {
   active: number;
 }
 
+/** Messages written while webhooks were off: ids in (from_id, to_id], to_id null while still off. */
+export interface WebhookFeedGapsTable {
+  from_id: string;
+  to_id: string | null;
+}
+
 export interface PlatformTables {
   webhook_feed: WebhookFeedTable;
+  webhook_feed_gaps: WebhookFeedGapsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   unread_candidates: UnreadCandidatesTable;

@@ -18,6 +18,9 @@ interface RunRow {
   lease_until: string | null;
 }
 
+/** Above every id (ULIDs and derived ids are digits and letters). */
+const NO_BOUND = '~';
+
 /** `?` bound to a JSON array: one prepared statement whatever the list's length. */
 const IN_LIST = '(select value from json_each(?))';
 
@@ -65,13 +68,13 @@ export class SqliteDeliveries extends KyselyDeliveries {
       // Walks the backlog from its oldest row (partial index of pending rows) and stops at `limit` heads.
       heads: db.prepare(`select d.id, d.url, d.order_key from webhook_deliveries d indexed by webhook_deliveries_pending
         where d.status = 'pending' and d.url in ${IN_LIST} and d.next_attempt_at <= @now
-          and (d.lease_until is null or d.lease_until <= @now)
+          and (d.lease_until is null or d.lease_until <= @now) and d.id < @bound
           and not exists (select 1 from webhook_deliveries p
             where p.url = d.url and p.order_key = d.order_key and p.status = 'pending' and p.id < d.id)
         order by d.id limit @limit`),
       // One room's deliveries after its head, on the (url, order_key, status, id) index.
       runs: db.prepare(`select id, next_attempt_at, lease_until from webhook_deliveries
-        where url = ? and order_key = ? and status = 'pending' and id > ? order by id limit ?`),
+        where url = ? and order_key = ? and status = 'pending' and id > ? and id < ? order by id limit ?`),
       // Only rows still free: another dispatcher may have leased or finished some since they were read.
       lease: db.prepare(`update webhook_deliveries set lease_until = @leaseUntil where id in ${IN_LIST}
         and status = 'pending' and next_attempt_at <= @now and (lease_until is null or lease_until <= @now) returning id`),
@@ -86,9 +89,11 @@ export class SqliteDeliveries extends KyselyDeliveries {
       ...statements,
       // One read snapshot, no write lock: the chat's writer is not kept waiting while the backlog is searched.
       candidates: db.transaction(({ now, rooms, urls, perRoom, maxRows }: ClaimQuery) => {
-        const heads = statements.heads.all(JSON.stringify(urls), { now, limit: rooms });
+        // Nothing at or after a message whose events are still to be derived (its room's order), in this snapshot.
+        const bound = this.feed.firstUnderived() ?? NO_BOUND;
+        const heads = statements.heads.all(JSON.stringify(urls), { now, limit: rooms, bound });
         if (heads.length === 0) return [];
-        const ids = perRoom > 1 ? this.runsOf(heads, now, perRoom, maxRows) : heads.map((h) => h.id);
+        const ids = perRoom > 1 ? this.runsOf(heads, now, perRoom, maxRows, bound) : heads.map((h) => h.id);
         return statements.claimed.all(JSON.stringify(ids));
       }),
       deliver: db.transaction((done: readonly DeliveredAttempt[]) => {
@@ -98,11 +103,11 @@ export class SqliteDeliveries extends KyselyDeliveries {
   }
 
   /** Each head with the due, unleased deliveries right after it in its room, up to `perKey` (as KyselyDeliveries.runs). */
-  private runsOf(heads: Head[], now: string, perRoom: number, maxRows: number): string[] {
+  private runsOf(heads: Head[], now: string, perRoom: number, maxRows: number, bound: string): string[] {
     const ids = heads.map((h) => h.id);
     let extra = 0;
     for (const head of heads) {
-      const room = this.statements.runs.all(head.url, head.order_key, head.id, Math.min(perRoom - 1, maxRows - extra));
+      const room = this.statements.runs.all(head.url, head.order_key, head.id, bound, Math.min(perRoom - 1, maxRows - extra));
       for (const row of room) {
         if (row.next_attempt_at > now || (row.lease_until !== null && row.lease_until > now)) break;
         ids.push(row.id);

@@ -8,12 +8,32 @@ import type { WriteHooks } from './write-hooks.js';
 const SELECTED = `id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data,
   attachment_id, attachment, reply_to, edited_at, deleted_at, masked, original, reactions`;
 
+interface Gap {
+  from_id: string;
+  to_id: string | null;
+}
+
 interface Statements {
   cursor: SQLite.Statement<unknown[], { last_id: string; active: number }>;
-  after: SQLite.Statement<unknown[], MessagesTable & { namespace: string }>;
+  gaps: SQLite.Statement<unknown[], Gap>;
+  after: SQLite.Statement<unknown[], MessagesTable>;
+  upTo: SQLite.Statement<unknown[], MessagesTable>;
+  next: SQLite.Statement<unknown[], { id: string | null }>;
+  maxId: SQLite.Statement<unknown[], { id: string | null }>;
   advance: SQLite.Statement;
-  restart: SQLite.Statement;
+  setActive: SQLite.Statement;
+  openGap: SQLite.Statement;
+  closeGap: SQLite.Statement;
+  dropGaps: SQLite.Statement;
   collect: SQLite.Transaction<(limit: number) => number>;
+  open: SQLite.Transaction<(enabled: boolean) => void>;
+}
+
+export interface MessageFeedOptions {
+  /** None: this process derives nothing (the migrate command, tools). */
+  hooks?: WriteHooks;
+  /** The process that writes messages: it marks webhooks on or off for the database when it starts. */
+  owner: boolean;
 }
 
 /**
@@ -24,8 +44,9 @@ interface Statements {
  *
  * Exact because message ids commit in order on SQLite (every write takes the file's lock and stores ids above
  * the greatest one): a message is either at most the cursor (derived) or above it (to derive), and a crash
- * loses nothing a commit acknowledged. The derived event carries the message as it is when derived (an edit
- * or deletion just before has its own `message.updated`, which sorts after it).
+ * loses nothing a commit acknowledged. Messages written while the chat node ran with webhooks off are gaps,
+ * skipped; those written before it was turned off are still derived. The derived event carries the message
+ * as it is when derived (an edit or deletion just before has its own `message.updated`, which sorts after it).
  */
 export class SqliteMessageFeed {
   private prepared: Statements | undefined;
@@ -33,8 +54,7 @@ export class SqliteMessageFeed {
   constructor(
     private readonly database: SQLite.Database,
     private readonly writer: NonBlockingWriter,
-    /** None: this process records nothing and leaves the feed as it is (the migrate command, tools). */
-    private readonly hooks: WriteHooks | undefined,
+    private readonly options: MessageFeedOptions,
   ) {}
 
   /** Prepared on first use: the tables exist only once migrations have run. */
@@ -45,47 +65,103 @@ export class SqliteMessageFeed {
 
   private prepare(): Statements {
     const db = this.database;
-    const statements: Omit<Statements, 'collect'> = {
+    const s: Omit<Statements, 'collect' | 'open'> = {
       cursor: db.prepare(`select last_id, active from webhook_feed where name = 'messages'`),
+      gaps: db.prepare('select from_id, to_id from webhook_feed_gaps order by from_id'),
       after: db.prepare(`select ${SELECTED} from messages where id > ? order by id limit ?`),
+      upTo: db.prepare(`select ${SELECTED} from messages where id > ? and id <= ? order by id limit ?`),
+      next: db.prepare('select min(id) as id from messages where id > ?'),
+      maxId: db.prepare(`select coalesce(max(id), '') as id from messages`),
       advance: db.prepare(`update webhook_feed set last_id = ? where name = 'messages'`),
-      restart: db.prepare(
-        `update webhook_feed set last_id = (select coalesce(max(id), '') from messages), active = ? where name = 'messages'`,
-      ),
+      setActive: db.prepare(`update webhook_feed set active = ? where name = 'messages'`),
+      openGap: db.prepare('insert into webhook_feed_gaps (from_id, to_id) values (?, null) on conflict (from_id) do update set to_id = null'),
+      closeGap: db.prepare('update webhook_feed_gaps set to_id = ? where to_id is null'),
+      dropGaps: db.prepare('delete from webhook_feed_gaps where to_id is not null and to_id <= ?'),
     };
     return {
-      ...statements,
-      collect: db.transaction((limit: number) => {
-        const cursor = statements.cursor.get();
-        if (!cursor || cursor.active !== 1) return 0;
-        const rows = statements.after.all(cursor.last_id, limit);
-        if (rows.length === 0) return 0;
-        this.hooks?.derivedSync(db, rows.map(toStored));
-        statements.advance.run(rows[rows.length - 1]!.id);
-        return rows.length;
+      ...s,
+      collect: db.transaction((limit: number) => this.derive(s, limit)),
+      open: db.transaction((enabled: boolean) => {
+        const cursor = s.cursor.get();
+        if (!cursor || (cursor.active === 1) === enabled) return;
+        const newest = s.maxId.get()!.id!;
+        if (!enabled) s.openGap.run(newest);
+        else if (s.closeGap.run(newest).changes === 0) s.advance.run(newest); // never on before: from the newest
+        s.setActive.run(enabled ? 1 : 0);
       }),
     };
   }
 
+  /** Derives up to `limit` messages after the cursor, stopping at a gap's start and jumping over it. */
+  private derive(s: Omit<Statements, 'collect' | 'open'>, limit: number): number {
+    const cursor = s.cursor.get();
+    if (!cursor) return 0;
+    const { after, upper } = position(cursor.last_id, s.gaps.all());
+    if (after === undefined) return 0;
+    const rows = upper === undefined ? s.after.all(after, limit) : s.upTo.all(after, upper, limit);
+    if (rows.length > 0) this.options.hooks?.derivedSync(this.database, rows.map(toStored));
+    let last = rows.length > 0 ? rows[rows.length - 1]!.id : after;
+    // Everything up to the gap is derived: stand at its start, so the next call jumps over it.
+    if (upper !== undefined && rows.length < limit) last = upper;
+    if (last !== cursor.last_id) {
+      s.advance.run(last);
+      s.dropGaps.run(last);
+    }
+    return rows.length;
+  }
+
   /**
-   * At start: with webhooks on, carries on from where the last process stopped; turned on after being off,
-   * starts at the newest message (messages sent while webhooks were off produce no events, as before).
+   * At start, by the process that writes messages: webhooks turned off open a gap at the newest message;
+   * turned on again close it there (messages written meanwhile produce no events, as on PostgreSQL); turned
+   * on for the first time, the feed starts at the newest message.
    */
   async open(): Promise<void> {
-    if (!this.hooks) return;
-    const enabled = this.hooks.enabled;
-    const cursor = this.statements.cursor.get();
-    if (enabled && cursor?.active === 1) return;
-    await this.writer.run(() => this.statements.restart.run(enabled ? 1 : 0));
+    if (!this.options.owner || !this.options.hooks) return;
+    const enabled = this.options.hooks.enabled;
+    await this.writer.run(() => this.statements.open.immediate(enabled));
   }
 
   /** Derives the rows of up to `limit` messages stored since the last call (one transaction); how many it derived. */
   async collect(limit: number): Promise<number> {
-    if (!this.hooks?.enabled) return 0;
+    if (!this.options.hooks?.enabled) return 0;
     return this.writer.run(() => this.statements.collect.immediate(limit));
+  }
+
+  /**
+   * The first message still to be derived, in the caller's read transaction (undefined: none). A claim takes
+   * no delivery at or after it: an event of its room recorded later must not overtake its `message.created`.
+   */
+  firstUnderived(): string | undefined {
+    const s = this.statements;
+    const cursor = s.cursor.get();
+    if (!cursor) return undefined;
+    const gaps = s.gaps.all();
+    let { after } = position(cursor.last_id, gaps);
+    while (after !== undefined) {
+      const next = s.next.get(after)?.id;
+      if (!next) return undefined;
+      const gap = gaps.find((g) => next > g.from_id && (g.to_id === null || next <= g.to_id));
+      if (!gap) return next;
+      after = gap.to_id ?? undefined;
+    }
+    return undefined;
   }
 }
 
-function toStored(row: MessagesTable & { namespace: string }): StoredMessage {
+/**
+ * Where deriving resumes after `lastId`: past any gap it stands in (undefined: in the open gap, nothing more
+ * to derive), and the start of the next gap as an upper bound.
+ */
+function position(lastId: string, gaps: readonly Gap[]): { after?: string; upper?: string } {
+  let after = lastId;
+  for (const gap of gaps) {
+    if (after < gap.from_id) return { after, upper: gap.from_id };
+    if (gap.to_id === null) return {};
+    if (after < gap.to_id) after = gap.to_id;
+  }
+  return { after };
+}
+
+function toStored(row: MessagesTable): StoredMessage {
   return { ...toPlatformMessage(row), namespace: row.namespace };
 }
