@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
-import { startStandaloneDispatcher } from '../src/webhooks/standalone.js';
+import { openDeliveryStore, startStandaloneDispatcher } from '../src/webhooks/standalone.js';
 import { platformApp } from './support/platform.js';
 import { activeRoom, tempDir } from './support/test-app.js';
 import { hooked } from './support/webhook-app.js';
@@ -93,5 +93,17 @@ describe('message events recorded after the fact (SQLite feed) keep their place'
       .filter((h) => (h.body.data as { room?: { roomToken: string }; message?: { roomToken: string } }).room?.roomToken === 'b' || messageOf(h) === message._id)
       .map((h) => h.body.type);
     expect(ofRoomB).toEqual(['room.created', 'message.created', 'room.closed']);
+  });
+
+  it('a dispatcher process on a database whose chat node runs with webhooks off derives nothing', async () => {
+    const dbPath = join(tempDir(), 'parley.db');
+    const off = await platformApp({}, { dbPath });
+    await off.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1' });
+    await off.api.postMessage('customer', 'tok', { message: 'sent with webhooks off' });
+    const receiver = await WebhookReceiver.start();
+    const store = await openDeliveryStore({ ...off.app.config, webhookUrls: [receiver.url], webhookSecret: TEST_WEBHOOK_SECRET }, silent);
+    onTestFinished(() => store.close());
+    expect(await store.platform.deliveries.collect(1000)).toBe(0);
+    expect(await store.platform.deliveries.list('pending', 100)).toEqual([]);
   });
 });

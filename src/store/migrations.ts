@@ -214,6 +214,11 @@ const migrations: Record<string, Migration> = {
         .execute();
       // Messages written while webhooks were off (ids in (from_id, to_id]; to_id null: still off): no events.
       await db.schema.createTable('webhook_feed_gaps').addColumn('from_id', 'text', (c) => c.primaryKey()).addColumn('to_id', 'text').execute();
+      // Off until a chat node of this version starts with webhooks on (an older one still writes its outbox rows).
+      await db
+        .insertInto('webhook_feed_gaps')
+        .values({ from_id: sql`(select coalesce(max(id), '') from messages)`, to_id: null })
+        .execute();
     },
   },
 };

@@ -86,7 +86,8 @@ export class SqliteMessageFeed {
         if (!cursor || (cursor.active === 1) === enabled) return;
         const newest = s.maxId.get()!.id!;
         if (!enabled) s.openGap.run(newest);
-        else if (s.closeGap.run(newest).changes === 0) s.advance.run(newest); // never on before: from the newest
+        // Off since the migration or since a node turned webhooks off: the gap ends at the newest message.
+        else if (s.closeGap.run(newest).changes === 0) s.advance.run(newest);
         s.setActive.run(enabled ? 1 : 0);
       }),
     };
@@ -112,8 +113,8 @@ export class SqliteMessageFeed {
 
   /**
    * At start, by the process that writes messages: webhooks turned off open a gap at the newest message;
-   * turned on again close it there (messages written meanwhile produce no events, as on PostgreSQL); turned
-   * on for the first time, the feed starts at the newest message.
+   * turned on close it there (messages written meanwhile produce no events, as on PostgreSQL). The migration
+   * opens the first gap, so a dispatcher process derives nothing until a chat node has turned webhooks on.
    */
   async open(): Promise<void> {
     if (!this.options.owner || !this.options.hooks) return;
