@@ -206,11 +206,10 @@ const migrations: Record<string, Migration> = {
         .createTable('webhook_feed')
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('last_id', 'text', (c) => c.notNull())
-        .addColumn('active', 'integer', (c) => c.notNull())
         .execute();
       await db
         .insertInto('webhook_feed')
-        .values({ name: 'messages', last_id: sql`(select coalesce(max(id), '') from messages)`, active: 0 })
+        .values({ name: 'messages', last_id: sql`(select coalesce(max(id), '') from messages)` })
         .execute();
       // Messages written while webhooks were off (ids in (from_id, to_id]; to_id null: still off): no events.
       await db.schema.createTable('webhook_feed_gaps').addColumn('from_id', 'text', (c) => c.primaryKey()).addColumn('to_id', 'text').execute();

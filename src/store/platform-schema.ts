@@ -56,11 +56,10 @@ export interface BansTable {
   created_at: string;
 }
 
-/** SQLite: the messages whose events are derived (ids up to last_id); `active` 0 while webhooks are off. */
+/** SQLite: the messages whose events are derived (ids up to last_id; webhooks off: an open gap). */
 export interface WebhookFeedTable {
   name: string;
   last_id: string;
-  active: number;
 }
 
 /** Messages written while webhooks were off: ids in (from_id, to_id], to_id null while still off. */

@@ -3,10 +3,8 @@ import type { StoredMessage } from './chat-store.js';
 import { toPlatformMessage } from './rows.js';
 import type { MessagesTable } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
+import { SELECTED } from './sqlite-messages.js';
 import type { WriteHooks } from './write-hooks.js';
-
-const SELECTED = `id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data,
-  attachment_id, attachment, reply_to, edited_at, deleted_at, masked, original, reactions`;
 
 interface Gap {
   from_id: string;
@@ -14,14 +12,13 @@ interface Gap {
 }
 
 interface Statements {
-  cursor: SQLite.Statement<unknown[], { last_id: string; active: number }>;
+  cursor: SQLite.Statement<unknown[], { last_id: string }>;
   gaps: SQLite.Statement<unknown[], Gap>;
   after: SQLite.Statement<unknown[], MessagesTable>;
   upTo: SQLite.Statement<unknown[], MessagesTable>;
   next: SQLite.Statement<unknown[], { id: string | null }>;
   maxId: SQLite.Statement<unknown[], { id: string | null }>;
   advance: SQLite.Statement;
-  setActive: SQLite.Statement;
   openGap: SQLite.Statement;
   closeGap: SQLite.Statement;
   dropGaps: SQLite.Statement;
@@ -66,14 +63,13 @@ export class SqliteMessageFeed {
   private prepare(): Statements {
     const db = this.database;
     const s: Omit<Statements, 'collect' | 'open'> = {
-      cursor: db.prepare(`select last_id, active from webhook_feed where name = 'messages'`),
+      cursor: db.prepare(`select last_id from webhook_feed where name = 'messages'`),
       gaps: db.prepare('select from_id, to_id from webhook_feed_gaps order by from_id'),
       after: db.prepare(`select ${SELECTED} from messages where id > ? order by id limit ?`),
       upTo: db.prepare(`select ${SELECTED} from messages where id > ? and id <= ? order by id limit ?`),
       next: db.prepare('select min(id) as id from messages where id > ?'),
       maxId: db.prepare(`select coalesce(max(id), '') as id from messages`),
       advance: db.prepare(`update webhook_feed set last_id = ? where name = 'messages'`),
-      setActive: db.prepare(`update webhook_feed set active = ? where name = 'messages'`),
       openGap: db.prepare('insert into webhook_feed_gaps (from_id, to_id) values (?, null) on conflict (from_id) do update set to_id = null'),
       closeGap: db.prepare('update webhook_feed_gaps set to_id = ? where to_id is null'),
       dropGaps: db.prepare('delete from webhook_feed_gaps where to_id is not null and to_id <= ?'),
@@ -81,14 +77,13 @@ export class SqliteMessageFeed {
     return {
       ...s,
       collect: db.transaction((limit: number) => this.derive(s, limit)),
+      // Off = an open gap (the migration opens the first one): turning on closes it at the newest message.
       open: db.transaction((enabled: boolean) => {
-        const cursor = s.cursor.get();
-        if (!cursor || (cursor.active === 1) === enabled) return;
+        const off = s.gaps.all().some((g) => g.to_id === null);
+        if (off === !enabled) return;
         const newest = s.maxId.get()!.id!;
-        if (!enabled) s.openGap.run(newest);
-        // Off since the migration or since a node turned webhooks off: the gap ends at the newest message.
-        else if (s.closeGap.run(newest).changes === 0) s.advance.run(newest);
-        s.setActive.run(enabled ? 1 : 0);
+        if (enabled) s.closeGap.run(newest);
+        else s.openGap.run(newest);
       }),
     };
   }

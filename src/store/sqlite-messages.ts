@@ -12,7 +12,8 @@ import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data, attachment_id, attachment';
 /** Written with every new message (migration 0005); edits and reactions update the rest. */
 const LIFECYCLE_INSERT = 'reply_to, masked, original';
-const SELECTED = `${COLUMNS}, reply_to, edited_at, deleted_at, masked, original, reactions`;
+/** Every column of a message row, as history and the webhook feed read it. */
+export const SELECTED = `${COLUMNS}, reply_to, edited_at, deleted_at, masked, original, reactions`;
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
