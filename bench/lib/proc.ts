@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** True when `taskset` (util-linux) can pin processes to a core. */
@@ -82,4 +83,21 @@ export async function readCpuMs(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100;
+}
+
+/**
+ * Pins the threads of `pid` running at nice `nice` to `core`: Parley's webhook sender thread lowers itself to
+ * nice 10, the only thread of the process that does, so the bench can give it the load core (as a deployment
+ * gives it a core of its own). How many it pinned.
+ */
+export function pinThreadsWithNice(pid: number, nice: number, core: number): number {
+  if (!hasTaskset()) return 0;
+  let pinnedThreads = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[16]) !== nice) continue;
+    if (spawnSync('taskset', ['-cp', String(core), tid], { stdio: 'ignore' }).status === 0) pinnedThreads++;
+  }
+  return pinnedThreads;
 }

@@ -68,10 +68,18 @@ export function featuresSection(f: Features): string {
     rows.push([`@ ${rate}/s, write batches, off vs dispatcher apart (count × size; mean ms per batch / per row)`, store(a), store(d), fmt(ratio(perRow(d), perRow(a))), '', '']);
     if (d?.webhook) rows.push([`@ ${rate}/s, dispatcher apart: webhook lag p50 / p99 / max (ms)`, '', lagCell(d), '', 'stated', '']);
   }
+  const on2 = f.runs.find((r) => r.features === 'on2');
+  for (const rate of on2 ? rates : []) {
+    const [a, d] = [at(off, rate), at(on2, rate)];
+    const cell = (x: FeatureStep | undefined) => (x ? `${x.step.ack.p99} / ${x.step.e2e.p99} / ${x.cpuMsPerMsg}${passes(x.step) ? '' : ' (not sustained)'}${warn(x)}` : '—');
+    const what = '**on, sender thread on the load core** (as on a machine with a core for it)';
+    rows.push([`@ ${rate}/s, ack p99 / e2e p99 / CPU per message (ms), off vs ${what}`, cell(a), cell(d), fmt(ratio(d?.step.ack.p99, a?.step.ack.p99)), 'stated', '']);
+    if (d?.webhook) rows.push([`@ ${rate}/s, on, sender thread apart: webhook lag p50 / p99 / max (ms)`, '', lagCell(d), '', 'stated', '']);
+  }
   const loads = f.runs.flatMap((r) => r.steps.map((s) => `${r.features} @ ${s.step.rate}/s: ${s.load}`)).join('; ');
   return [
     `## Part II features off vs on (Parley on SQLite, ${f.durationMs / 1000} s per rate, open loop)`,
-    `Off: no webhook URL, \`CONTACT_MASKING=off\`. Masking only (its own rows): \`CONTACT_MASKING=mask\`, no webhook URL. On: \`WEBHOOK_URLS\` = a local receiver answering 204 (in the bench process, on the load core), \`CONTACT_MASKING=mask\`. Every message: "${f.text}". CPU per message counts the server process from the step's start until its webhooks arrived.`,
+    `Off: no webhook URL, \`CONTACT_MASKING=off\`. Masking only (its own rows): \`CONTACT_MASKING=mask\`, no webhook URL. On: \`WEBHOOK_URLS\` = a local receiver answering 204 (in the bench process, on the load core), \`CONTACT_MASKING=mask\`, the whole server (its webhook sender thread included) on the server's core. Every message: "${f.text}". CPU per message counts the server process from the step's start until its webhooks arrived.`,
     table(['Figure', 'Features off', 'Features on', 'on/off', 'Target', 'Met'], rows),
     `Load average (1/5/15 min) at the end of each step: ${loads}.`,
   ].join('\n\n');

@@ -5,7 +5,7 @@ import type { Generator } from '../lib/gen-client.js';
 import type { Mode } from '../lib/options.js';
 import { parleySpec } from '../lib/parley.js';
 import type { ChildProcess } from 'node:child_process';
-import { pinned, readCpuMs, spawn } from '../lib/proc.js';
+import { pinned, pinThreadsWithNice, readCpuMs, spawn } from '../lib/proc.js';
 import { root, startServer, type Server } from '../lib/server.js';
 import { scrape, storeStats, type StoreStats } from '../lib/server-metrics.js';
 import { WebhookReceiver, type WebhookLag } from '../lib/webhook-receiver.js';
@@ -31,8 +31,9 @@ export interface FeatureRun {
   /**
    * `mask`: contact masking only, to split the cost of `on` between masking and webhooks. `apart`: as `on`,
    * but the server only records (WEBHOOK_DELIVER=false) and a dispatcher process on the load core delivers.
+   * `on2`: as `on`, with the server's webhook sender thread moved to the load core (a second core for it).
    */
-  features: 'off' | 'mask' | 'on' | 'apart';
+  features: 'off' | 'mask' | 'on' | 'on2' | 'apart';
   env: Record<string, string>;
   steps: FeatureStep[];
 }
@@ -42,6 +43,9 @@ export interface Features {
   durationMs: number;
   runs: FeatureRun[];
 }
+
+/** The nice value of Parley's webhook sender thread (src/webhooks/threaded-sender.ts). */
+const SENDER_NICE = 10;
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -55,11 +59,12 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
     const on = { WEBHOOK_URLS: receiver.url, WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`, CONTACT_MASKING: 'mask' };
     const runs: FeatureRun[] = [];
     const apart = { ...on, WEBHOOK_DELIVER: 'false' };
-    const variants = [['off', { CONTACT_MASKING: 'off' }], ['mask', { CONTACT_MASKING: 'mask' }], ['on', on], ['apart', apart]] as const;
+    const variants = [['off', { CONTACT_MASKING: 'off' }], ['mask', { CONTACT_MASKING: 'mask' }], ['on', on], ['on2', on], ['apart', apart]] as const;
     const only = process.env.BENCH_FEATURES?.split(',');
     const profile = process.env.BENCH_FEATURES_PROFILE;
     for (const [label, env] of variants) {
-      if (only && !only.includes(label)) continue;
+      // on2 only when asked for: it adds a run and loads the generator's core.
+      if (only ? !only.includes(label) : label === 'on2') continue;
       log(`  features ${label}`);
       const nodeArgs = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}/${label}`] : []), ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ') ?? [])];
       const spec = parleySpec(`parley-features-${label}`, `sqlite:${join(dir, `features-${label}.db`)}`, configFile, nodeArgs);
@@ -67,7 +72,9 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
       const server = await startServer(spec, 0);
       const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }, join(dir, 'dispatcher.log'), profile ? [`--cpu-prof-dir=${profile}/dispatcher`, '--cpu-prof'] : []) : undefined;
       try {
-        const steps = await measureChat(server, mode, gen, label === 'on' || label === 'apart' ? receiver : undefined, log, dispatcher?.pid);
+        const hooked = label === 'on' || label === 'on2' || label === 'apart';
+        const warmed = label === 'on2' ? () => log(`    sender threads pinned to the load core: ${pinThreadsWithNice(server.pid, SENDER_NICE, 1)}`) : undefined;
+        const steps = await measureChat(server, mode, gen, hooked ? receiver : undefined, log, dispatcher?.pid, warmed);
         runs.push({ features: label, env: { ...env, ...('WEBHOOK_SECRET' in env ? { WEBHOOK_SECRET: '(random)' } : {}) }, steps });
       } catch (err) {
         throw new Error(`features ${label}: ${(err as Error).message}\n--- server output ---\n${server.tail()}`);
@@ -85,7 +92,8 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
 
 /** `npm run dispatcher` (node dist/dispatch.js) on the load core, delivering what the server records. */
 async function startDispatcher(env: Record<string, string>, logFile: string, nodeArgs: string[]): Promise<ChildProcess> {
-  const [cmd, args] = pinned(1, [process.execPath, ...nodeArgs, 'dist/dispatch.js']);
+  const nice = process.env.BENCH_DISPATCHER_NICE;
+  const [cmd, args] = pinned(Number(process.env.BENCH_DISPATCHER_CORE ?? 1), [...(nice ? ['nice', '-n', nice] : []), process.execPath, ...nodeArgs, 'dist/dispatch.js']);
   // Its output goes to a file: a pipe nobody reads would fill and stall the process.
   const out = openSync(logFile, 'w');
   const child = spawn(cmd, args, { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', out, out] });
@@ -106,11 +114,13 @@ export async function measureChat(
   receiver: WebhookReceiver | undefined,
   log: (l: string) => void,
   dispatcherPid?: number,
+  warmed?: () => void,
 ): Promise<FeatureStep[]> {
   const helperPids = dispatcherPid === undefined ? [] : [dispatcherPid];
   const ctx: TrafficCtx = { server, gens: [gen], mode, log, serverPids: async () => [server.pid], helperPids, text: FEATURE_TEXT };
   await setupRooms(ctx, `${server.name}-${Date.now().toString(36)}-`);
   await settle(ctx, mode.warmupMs);
+  warmed?.();
   const steps: FeatureStep[] = [];
   for (const rate of mode.featureRates) {
     // Deliver the previous step's webhooks first: every step starts, like "off", with nothing queued.

@@ -145,6 +145,11 @@ export const configSchema = z.strictObject({
    * notifications, and `npm run dispatcher` processes (or other nodes) send them, off the chat's cores.
    */
   webhookDeliver: z.boolean().default(true),
+  /**
+   * Whether HTTP attempts run on a thread of their own (WEBHOOK_SENDER_THREAD): off the event loop that serves
+   * the sockets, on another core when there is one. Off: on the event loop (one thread less).
+   */
+  webhookSenderThread: z.boolean().default(true),
   /** `message.unread` goes out when a message stays unread this long (UNREAD_NOTIFY_DELAY_MS). */
   unreadNotifyDelayMs: z.number().int().min(0).default(60_000),
   ...uploadConfig,

@@ -30,8 +30,7 @@ export class KyselyUnread implements UnreadRepository {
     const due = await this.candidates(this.db, now).orderBy('c.due_at').limit(limit).execute();
     if (due.length === 0) return 0;
     const presence = await Promise.all(due.map((c) => (readPast(c) ? undefined : online(c.namespace, c.user_id).catch(() => false))));
-    return this.db.transaction().execute(async (trx) => {
-      let sent = 0;
+    await this.db.transaction().execute(async (trx) => {
       for (const [i, seen] of due.entries()) {
         let again = this.candidates(trx, now).where('c.room_id', '=', seen.room_id).where('c.user_id', '=', seen.user_id);
         if (this.kind === 'postgres') again = again.forUpdate('c').skipLocked();
@@ -39,10 +38,10 @@ export class KyselyUnread implements UnreadRepository {
         if (!c) continue; // evaluated meanwhile (another node, or a read)
         const isOnline = presence[i];
         if (readPast(c)) await this.moveOn(trx, c, c.last_read_id!, delayMs);
-        else if (isOnline !== undefined && (await this.notify(trx, c, c.last_read_id, isOnline))) sent++;
+        else if (isOnline !== undefined) await this.notify(trx, c, c.last_read_id, isOnline);
       }
-      return sent;
     });
+    return due.length;
   }
 
   /** Due candidates (and notified ones whose read mark moved), with the receiver's read mark. */
@@ -82,7 +81,7 @@ export class KyselyUnread implements UnreadRepository {
     await key.set({ first_unread_id: next.id, due_at: due, notified: 0 }).execute();
   }
 
-  private async notify(trx: Kysely<Database>, c: UnreadCandidatesTable, lastReadId: string | null, isOnline: boolean): Promise<boolean> {
+  private async notify(trx: Kysely<Database>, c: UnreadCandidatesTable, lastReadId: string | null, isOnline: boolean): Promise<void> {
     const room = await trx.selectFrom('rooms').select(['last_message_id']).where('id', '=', c.room_id).executeTakeFirst();
     const count = await trx
       .selectFrom('messages')
@@ -111,7 +110,6 @@ export class KyselyUnread implements UnreadRepository {
       lastMessage: last ? toPlatformMessage(last) : null,
     };
     await this.hooks.record(trx, [{ type: WebhookEventType.MessageUnread, namespace: c.namespace, orderKey: `room:${c.room_token}`, data }]);
-    return true;
   }
 }
 

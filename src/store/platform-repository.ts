@@ -99,7 +99,7 @@ export interface UnreadRepository {
   /**
    * Evaluates due candidates (and notified ones whose read mark moved): read in time ⇒ dropped or moved to
    * the next unread message; still unread ⇒ a `message.unread` event is recorded and it is marked notified.
-   * Returns how many events were recorded.
+   * Returns how many candidates it evaluated (`limit`: there may be more due).
    */
   evaluate(now: string, delayMs: number, limit: number, online: (namespace: string, userId: string) => Promise<boolean>): Promise<number>;
 }

@@ -5,7 +5,8 @@ import type { PresenceService } from '../services/presence-service.js';
 import type { ChatStore } from '../store/chat-store.js';
 import type { Delivery } from '../store/platform-repository.js';
 import { WebhookDispatcher } from './dispatcher.js';
-import { WebhookSender } from './sender.js';
+import { WebhookSender, type Sender } from './sender.js';
+import { ThreadedSender } from './threaded-sender.js';
 import { webhookMetrics } from './webhook-metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -38,7 +39,7 @@ export function createWebhooks(
     {
       deliveries: deps.store.platform.deliveries,
       unread: deps.store.platform.unread,
-      sender: new WebhookSender(config.webhookSecret, config.webhookTimeoutMs),
+      sender: createSender(config, deps.log),
       online: (namespace, userId) => deps.presence.isOnline(namespace, userId),
       clock: deps.clock,
       log: deps.log.child({ module: 'webhooks' }),
@@ -56,4 +57,11 @@ export function dispatchOptions(config: Config) {
     retryBaseMs: config.webhookRetryBaseMs,
     unreadDelayMs: config.unreadNotifyDelayMs,
   };
+}
+
+/** The sender the configuration asks for (webhookSecret set). */
+export function createSender(config: Config, log: Logger): Sender {
+  const secret = config.webhookSecret!;
+  if (!config.webhookSenderThread) return new WebhookSender(secret, config.webhookTimeoutMs);
+  return new ThreadedSender(secret, config.webhookTimeoutMs, log.child({ module: 'webhook-sender' }));
 }

@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../services/clock.js';
 import type { ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository, UnreadRepository } from '../store/platform-repository.js';
 import { GIVE_UP_AFTER_MS, retryDelayMs } from './backoff.js';
-import type { WebhookSender } from './sender.js';
+import type { Sender } from './sender.js';
 
 export interface DispatcherOptions {
   /** Only deliveries to these URLs are attempted (a URL removed from the config is no longer called). */
@@ -27,7 +28,7 @@ export interface DispatcherOptions {
 export interface DispatcherDeps {
   deliveries: DeliveryRepository;
   unread: UnreadRepository;
-  sender: WebhookSender;
+  sender: Sender;
   /** Whether the user has a socket anywhere (presence); bounded, a slow answer counts as offline. */
   online: (namespace: string, userId: string) => Promise<boolean>;
   clock: Clock;
@@ -48,11 +49,17 @@ const RUNS_AT_ONCE = 16;
 const KEEP_DELIVERED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 /**
- * Messages whose events are derived per pass at most (SQLite; one synchronous transaction, ~35 µs a message: a
- * few ms when catching up). Smaller transactions with the event loop turning between them cost more CPU (a
- * commit each) and did not shorten the chat's waits for the lock (measured).
+ * Messages whose events are derived per pass at most (SQLite), in slices of COLLECT_SLICE: each slice is one
+ * synchronous transaction (~35–50 µs a message), and the event loop turns between them, so a backlog is never
+ * one long stall of the chat sharing the loop (a pass of 300 in one transaction stalled it 15–20 ms).
  */
 const COLLECT_ROWS = 300;
+const COLLECT_SLICE = 32;
+/** Unread candidates evaluated per pass (one a few hundred µs: several queries), in slices of UNREAD_SLICE. */
+const UNREAD_PER_PASS = 100;
+const UNREAD_SLICE = 10;
+/** Claim-and-attempt rounds per pass: each claims a few dozen deliveries (a short statement), then attempts them. */
+const ROUNDS_PER_PASS = 8;
 
 /**
  * Delivers the outbox: every node runs one, polling (and woken after commits). Each run evaluates due
@@ -78,9 +85,9 @@ export class WebhookDispatcher {
     private readonly deps: DispatcherDeps,
     private readonly options: DispatcherOptions,
   ) {
-    this.batchSize = options.batchSize ?? 100;
+    this.batchSize = options.batchSize ?? RUNS_AT_ONCE;
     this.perRoom = options.perRoom ?? 50;
-    this.claimRows = options.claimRows ?? 200;
+    this.claimRows = options.claimRows ?? 32;
     // Every attempt in flight listens to it (16 rooms at once, retries by hand besides).
     setMaxListeners(0, this.stop.signal);
   }
@@ -136,10 +143,43 @@ export class WebhookDispatcher {
     // however many busy passes run in between.
     if (this.options.evaluateUnread !== false && this.deps.clock.now() - this.unreadAt >= this.options.pollMs) {
       this.unreadAt = this.deps.clock.now();
-      await this.deps.unread.evaluate(now, this.options.unreadDelayMs, this.batchSize, (ns, user) => this.online(ns, user));
+      await this.evaluateUnread(now);
     }
     if (this.options.deliver === false) return false;
-    const collected = await this.deps.deliveries.collect(COLLECT_ROWS);
+    let more = (await this.collect()) >= COLLECT_ROWS;
+    for (let round = 0; round < ROUNDS_PER_PASS && !this.stopped; round++) {
+      const { full, progressed } = await this.round();
+      more ||= progressed || (full && round === ROUNDS_PER_PASS - 1);
+      if (!full) break;
+      await nextTurn();
+    }
+    await this.pruneNowAndThen();
+    return more;
+  }
+
+  /** Up to UNREAD_PER_PASS due candidates, a slice per transaction, the event loop turning between them. */
+  private async evaluateUnread(now: string): Promise<void> {
+    const online = (ns: string, user: string) => this.online(ns, user);
+    for (let done = 0; done < UNREAD_PER_PASS && !this.stopped; done += UNREAD_SLICE) {
+      if ((await this.deps.unread.evaluate(now, this.options.unreadDelayMs, UNREAD_SLICE, online)) < UNREAD_SLICE) return;
+      await nextTurn();
+    }
+  }
+
+  /** Derives what the store derives (SQLite: message events), a slice per transaction; how many messages. */
+  private async collect(): Promise<number> {
+    let collected = 0;
+    while (collected < COLLECT_ROWS && !this.stopped) {
+      const n = await this.deps.deliveries.collect(COLLECT_SLICE);
+      collected += n;
+      if (n < COLLECT_SLICE) break;
+      await nextTurn();
+    }
+    return collected;
+  }
+
+  /** Claims due deliveries (a few dozen), attempts them, records the successes. `full`: there may be more due. */
+  private async round(): Promise<{ full: boolean; progressed: boolean }> {
     const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
     const claimed = await this.deps.deliveries.claimDue({
       now: this.nowIso(),
@@ -153,8 +193,8 @@ export class WebhookDispatcher {
     const runs = [...groupBy(claimed, (d) => `${d.url}\u0000${d.orderKey}`).values()];
     const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered));
     await this.deps.deliveries.delivered(delivered);
-    await this.pruneNowAndThen();
-    return collected === COLLECT_ROWS || runs.length === this.batchSize || claimed.length >= this.claimRows || outcomes.some((ok) => ok);
+    const full = runs.length === this.batchSize || claimed.length >= this.claimRows;
+    return { full, progressed: outcomes.some((ok) => ok) };
   }
 
   /** A room's deliveries to one URL, in order; after a failure the rest wait (given back) for its retry. */

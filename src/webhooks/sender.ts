@@ -8,6 +8,13 @@ export interface AttemptResult {
   error: string | null;
 }
 
+/** What the dispatcher sends attempts with: here (WebhookSender) or on a thread of its own (ThreadedSender). */
+export interface Sender {
+  /** One signed POST; never throws (a failure is a result). `stop` aborts it when the dispatcher shuts down. */
+  send(url: string, id: string, at: Date, body: string, stop: AbortSignal): Promise<AttemptResult>;
+  close(): void;
+}
+
 const SECRET_PREFIX = 'whsec_';
 
 /** Connections kept open per endpoint between attempts: deliveries of a busy outbox reuse them. */
@@ -21,7 +28,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * node:http with an AbortSignal per request (measured with a local receiver), and every message is one
  * attempt when webhooks are on.
  */
-export class WebhookSender {
+export class WebhookSender implements Sender {
   private readonly key: Buffer;
   private readonly agent: Agent;
   private readonly urls = new Map<string, URL>();

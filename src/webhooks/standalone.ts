@@ -6,10 +6,9 @@ import { systemClock, type Clock } from '../services/clock.js';
 import { createIdGenerator } from '../services/ids.js';
 import type { ChatStore } from '../store/chat-store.js';
 import { openStore } from '../store/open-store.js';
-import { dispatchOptions } from './create-webhooks.js';
+import { createSender, dispatchOptions } from './create-webhooks.js';
 import { WebhookDispatcher } from './dispatcher.js';
 import { Outbox } from './outbox.js';
-import { WebhookSender } from './sender.js';
 import { webhookMetrics } from './webhook-metrics.js';
 
 export interface StandaloneDispatcher {
@@ -32,7 +31,7 @@ export async function startStandaloneDispatcher(config: Config, log: Logger, clo
     {
       deliveries: store.platform.deliveries,
       unread: store.platform.unread,
-      sender: new WebhookSender(config.webhookSecret, config.webhookTimeoutMs),
+      sender: createSender(config, log),
       online: async () => false,
       clock,
       log: log.child({ module: 'webhooks' }),
