@@ -70,7 +70,7 @@ async function measure(urls: string[], batch: number, ms: number, dispatch = fal
 // The store's own timers are unref'd (a server keeps the process alive); this script has nothing else.
 const keepAlive = setInterval(() => {}, 1000);
 async function deliverAll(store: Awaited<ReturnType<typeof openStore>>, urls: string[]) {
-  while ((await store.platform.deliveries.collect(200)) === 200);
+  while ((await store.platform.deliveries.collect(200)).derived === 200);
   const now = new Date();
   const claimed = await store.platform.deliveries.claimDue({
     now: now.toISOString(), leaseUntil: new Date(now.getTime() + 30_000).toISOString(), rooms: 16, urls, perRoom: 50, maxRows: 200,

@@ -38,8 +38,8 @@ export class KyselyDeliveries implements DeliveryRepository {
   ) {}
 
   /** PostgreSQL records message events with each message (ids of concurrent writers commit out of order). */
-  async collect(_limit: number): Promise<number> {
-    return 0;
+  async collect(_limit: number, _leaseUntil?: string): Promise<{ derived: number; claimed: ClaimedDelivery[] }> {
+    return { derived: 0, claimed: [] };
   }
 
   private withEvent(db: Kysely<Database>) {

@@ -68,10 +68,11 @@ export interface ClaimQuery {
 export interface DeliveryRepository {
   /**
    * Records what is still to be derived from stored messages (SQLite: `message.created` events and unread
-   * candidates, up to `limit` messages, see SqliteMessageFeed); how many messages. PostgreSQL records them
-   * with each message: 0.
+   * candidates, up to `limit` messages, see SqliteMessageFeed): how many messages, and, with `leaseUntil`, the
+   * derived deliveries free to go at once, leased to the caller (no claim needed). PostgreSQL records them
+   * with each message: none.
    */
-  collect(limit: number): Promise<number>;
+  collect(limit: number, leaseUntil?: string): Promise<{ derived: number; claimed: ClaimedDelivery[] }>;
   /**
    * Due deliveries of up to `rooms` rooms, leased until `leaseUntil`, oldest first: for each room and URL its
    * first pending delivery (due and not leased: per-room order) and up to `perRoom - 1` of the pending ones

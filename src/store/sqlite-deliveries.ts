@@ -4,7 +4,7 @@ import { groupByOutcome, KyselyDeliveries, toClaimed, type DeliveryRow } from '.
 import type { ClaimQuery, ClaimedDelivery, DeliveredAttempt } from './platform-repository.js';
 import type { Database } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
-import type { SqliteMessageFeed } from './sqlite-message-feed.js';
+import type { Collected, SqliteMessageFeed } from './sqlite-message-feed.js';
 
 interface Head {
   id: string;
@@ -52,8 +52,8 @@ export class SqliteDeliveries extends KyselyDeliveries {
     super(db, 'sqlite');
   }
 
-  override collect(limit: number): Promise<number> {
-    return this.feed.collect(limit);
+  override collect(limit: number, leaseUntil?: string): Promise<Collected> {
+    return this.feed.collect(limit, leaseUntil);
   }
 
   /** Prepared on first use: the tables exist only once migrations have run. */

@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { StoredMessage } from './chat-store.js';
+import type { ClaimedDelivery } from './platform-repository.js';
 import { toPlatformMessage } from './rows.js';
 import type { MessagesTable } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
@@ -22,8 +23,14 @@ interface Statements {
   openGap: SQLite.Statement;
   closeGap: SQLite.Statement;
   dropGaps: SQLite.Statement;
-  collect: SQLite.Transaction<(limit: number) => number>;
+  collect: SQLite.Transaction<(limit: number, leaseUntil?: string) => Collected>;
   open: SQLite.Transaction<(enabled: boolean) => void>;
+}
+
+/** What one collect derived: how many messages, and the deliveries it leased to the caller (see WriteHooks.derivedSync). */
+export interface Collected {
+  derived: number;
+  claimed: ClaimedDelivery[];
 }
 
 export interface MessageFeedOptions {
@@ -76,7 +83,7 @@ export class SqliteMessageFeed {
     };
     return {
       ...s,
-      collect: db.transaction((limit: number) => this.derive(s, limit)),
+      collect: db.transaction((limit: number, leaseUntil?: string) => this.derive(s, limit, leaseUntil)),
       // Off = an open gap (the migration opens the first one): turning on closes it at the newest message.
       open: db.transaction((enabled: boolean) => {
         const off = s.gaps.all().some((g) => g.to_id === null);
@@ -89,13 +96,14 @@ export class SqliteMessageFeed {
   }
 
   /** Derives up to `limit` messages after the cursor, stopping at a gap's start and jumping over it. */
-  private derive(s: Omit<Statements, 'collect' | 'open'>, limit: number): number {
+  private derive(s: Omit<Statements, 'collect' | 'open'>, limit: number, leaseUntil?: string): Collected {
+    const none: Collected = { derived: 0, claimed: [] };
     const cursor = s.cursor.get();
-    if (!cursor) return 0;
+    if (!cursor) return none;
     const { after, upper } = position(cursor.last_id, s.gaps.all());
-    if (after === undefined) return 0;
+    if (after === undefined) return none;
     const rows = upper === undefined ? s.after.all(after, limit) : s.upTo.all(after, upper, limit);
-    if (rows.length > 0) this.options.hooks?.derivedSync(this.database, rows.map(toStored));
+    const claimed = rows.length > 0 ? (this.options.hooks?.derivedSync(this.database, rows.map(toStored), leaseUntil) ?? []) : [];
     let last = rows.length > 0 ? rows[rows.length - 1]!.id : after;
     // Everything up to the gap is derived: stand at its start, so the next call jumps over it.
     if (upper !== undefined && rows.length < limit) last = upper;
@@ -103,7 +111,7 @@ export class SqliteMessageFeed {
       s.advance.run(last);
       s.dropGaps.run(last);
     }
-    return rows.length;
+    return { derived: rows.length, claimed };
   }
 
   /**
@@ -117,10 +125,13 @@ export class SqliteMessageFeed {
     await this.writer.run(() => this.statements.open.immediate(enabled));
   }
 
-  /** Derives the rows of up to `limit` messages stored since the last call (one transaction); how many it derived. */
-  async collect(limit: number): Promise<number> {
-    if (!this.options.hooks?.enabled) return 0;
-    return this.writer.run(() => this.statements.collect.immediate(limit));
+  /**
+   * Derives the rows of up to `limit` messages stored since the last call (one transaction); with `leaseUntil`,
+   * the deliveries free to go at once come back leased to the caller.
+   */
+  async collect(limit: number, leaseUntil?: string): Promise<Collected> {
+    if (!this.options.hooks?.enabled) return { derived: 0, claimed: [] };
+    return this.writer.run(() => this.statements.collect.immediate(limit, leaseUntil));
   }
 
   /**

@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { WebhookData, WebhookEventTypeName } from '../protocol/index.js';
 import type { StoredMessage } from './chat-store.js';
+import type { ClaimedDelivery } from './platform-repository.js';
 import type { Database } from './schema.js';
 
 /** An event to record in the outbox, inside the transaction of the change it reports. */
@@ -38,8 +39,10 @@ export interface WriteHooks {
   /**
    * SQLite: what `messagesStored` records for these messages, written later by the message feed, in its own
    * transaction, for messages already committed (their `message.created` events sort where the message does).
+   * With `leaseUntil`, the deliveries free to go at once (nothing earlier of their room still pending) are
+   * recorded leased until then and returned: the dispatcher attempts them without claiming them.
    */
-  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[]): void;
+  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[], leaseUntil?: string): ClaimedDelivery[];
 }
 
 /** Webhooks off: nothing is recorded. */
@@ -49,5 +52,5 @@ export const noWriteHooks: WriteHooks = {
   messagesStored: async () => {},
   messagesStoredSync: () => {},
   enabled: false,
-  derivedSync: () => {},
+  derivedSync: () => [],
 };

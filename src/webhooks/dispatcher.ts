@@ -146,7 +146,8 @@ export class WebhookDispatcher {
       await this.evaluateUnread(now);
     }
     if (this.options.deliver === false) return false;
-    let more = (await this.collect()) >= COLLECT_ROWS;
+    const collected = await this.collect();
+    let more = collected.derived >= COLLECT_ROWS || collected.progressed;
     for (let round = 0; round < ROUNDS_PER_PASS && !this.stopped; round++) {
       const { full, progressed } = await this.round();
       more ||= progressed || (full && round === ROUNDS_PER_PASS - 1);
@@ -166,35 +167,50 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Derives what the store derives (SQLite: message events), a slice per transaction; how many messages. */
-  private async collect(): Promise<number> {
-    let collected = 0;
-    while (collected < COLLECT_ROWS && !this.stopped) {
-      const n = await this.deps.deliveries.collect(COLLECT_SLICE);
-      collected += n;
-      if (n < COLLECT_SLICE) break;
+  /**
+   * Derives what the store derives (SQLite: message events), a slice per transaction, and attempts the slice's
+   * deliveries that came back leased (their rooms had nothing pending before them) without claiming them.
+   */
+  private async collect(): Promise<{ derived: number; progressed: boolean }> {
+    let derived = 0;
+    let progressed = false;
+    while (derived < COLLECT_ROWS && !this.stopped) {
+      const slice = await this.deps.deliveries.collect(COLLECT_SLICE, this.leaseUntil());
+      derived += slice.derived;
+      if (slice.claimed.length > 0) progressed = (await this.attemptAll(slice.claimed)) || progressed;
+      if (slice.derived < COLLECT_SLICE) break;
       await nextTurn();
     }
-    return collected;
+    return { derived, progressed };
   }
 
   /** Claims due deliveries (a few dozen), attempts them, records the successes. `full`: there may be more due. */
   private async round(): Promise<{ full: boolean; progressed: boolean }> {
-    const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
     const claimed = await this.deps.deliveries.claimDue({
       now: this.nowIso(),
-      leaseUntil: lease,
+      leaseUntil: this.leaseUntil(),
       rooms: this.batchSize,
       urls: this.options.urls,
       perRoom: this.perRoom,
       maxRows: this.claimRows,
     });
+    const rooms = new Set(claimed.map((d) => `${d.url}\u0000${d.orderKey}`)).size;
+    const progressed = await this.attemptAll(claimed);
+    return { full: rooms === this.batchSize || claimed.length >= this.claimRows, progressed };
+  }
+
+  /** Claimed deliveries, each room's in order, RUNS_AT_ONCE rooms at a time; the successes recorded together. */
+  private async attemptAll(claimed: readonly ClaimedDelivery[]): Promise<boolean> {
     const delivered: DeliveredAttempt[] = [];
     const runs = [...groupBy(claimed, (d) => `${d.url}\u0000${d.orderKey}`).values()];
     const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered));
     await this.deps.deliveries.delivered(delivered);
-    const full = runs.length === this.batchSize || claimed.length >= this.claimRows;
-    return { full, progressed: outcomes.some((ok) => ok) };
+    return outcomes.some((ok) => ok);
+  }
+
+  /** A claim's lease: past every attempt's timeout, with room to spare. */
+  private leaseUntil(): string {
+    return new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
   }
 
   /** A room's deliveries to one URL, in order; after a failure the rest wait (given back) for its retry. */
@@ -221,8 +237,7 @@ export class WebhookDispatcher {
 
   /** A retry by hand of a failed delivery: attempted once, by this node, now; the delivery after it. */
   async retryNow(id: string): Promise<{ delivery: Delivery; retried: boolean } | undefined> {
-    const lease = new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
-    const claimed = await this.deps.deliveries.resetAndClaim(id, this.nowIso(), lease);
+    const claimed = await this.deps.deliveries.resetAndClaim(id, this.nowIso(), this.leaseUntil());
     if (claimed) await this.attempt(claimed, true);
     const delivery = await this.deps.deliveries.get(id);
     return delivery && { delivery, retried: claimed !== undefined };

@@ -4,6 +4,7 @@ import { WebhookEventType, type Message } from '../protocol/index.js';
 import type { Clock } from '../services/clock.js';
 import type { IdGenerator } from '../services/ids.js';
 import type { StoredMessage } from '../store/chat-store.js';
+import type { ClaimedDelivery } from '../store/platform-repository.js';
 import type { UnreadCandidatesTable, WebhookDeliveriesTable, WebhookEventsTable } from '../store/platform-schema.js';
 import type { Database } from '../store/schema.js';
 import type { OutboxEvent, WriteHooks } from '../store/write-hooks.js';
@@ -38,6 +39,8 @@ interface Rows {
 interface SyncStatements {
   event: SQLite.Statement;
   delivery: SQLite.Statement;
+  /** Whether a room has a delivery to a URL still pending before `id` (leased or not). */
+  pendingBefore: SQLite.Statement<unknown[], { one: number }>;
   candidate: SQLite.Statement;
   members: SQLite.Statement<unknown[], { customer_id: string; vendor_id: string }>;
 }
@@ -98,16 +101,17 @@ export class Outbox implements WriteHooks {
   }
 
   recordSync(database: SQLite.Database, events: readonly OutboxEvent[]): void {
-    if (this.insertSync(database, events)) this.options.onRecorded?.();
+    if (this.insertSync(database, this.rows(events))) this.options.onRecorded?.();
   }
 
-  private insertSync(database: SQLite.Database, events: readonly Recorded[]): boolean {
-    const rows = this.rows(events);
+  /** Inserts the rows; those of `leased` with the lease. */
+  private insertSync(database: SQLite.Database, rows: Rows, leased?: ReadonlySet<WebhookDeliveriesTable>, leaseUntil?: string): boolean {
     if (rows.events.length === 0) return false;
     const { event, delivery } = this.prepared(database);
     for (const e of rows.events) event.run(e.id, e.type, e.namespace, e.payload, e.created_at);
     for (const d of rows.deliveries) {
-      delivery.run(d.id, d.event_id, d.url, d.order_key, d.status, d.next_attempt_at, d.created_at);
+      const lease = leased?.has(d) ? leaseUntil : null;
+      delivery.run(d.id, d.event_id, d.url, d.order_key, d.status, d.next_attempt_at, lease, d.created_at);
     }
     return true;
   }
@@ -144,9 +148,35 @@ export class Outbox implements WriteHooks {
     if (this.enabled && messages.length > 0) this.options.onRecorded?.();
   }
 
-  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[]): void {
-    if (!this.enabled || messages.length === 0) return;
-    this.insertSync(database, messages.map((m) => ({ ...createdEvent(m), from: m._id, at: m.dt })));
+  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[], leaseUntil?: string): ClaimedDelivery[] {
+    if (!this.enabled || messages.length === 0) return [];
+    const rows = this.rows(messages.map((m) => ({ ...createdEvent(m), from: m._id, at: m.dt })));
+    // Decided before this slice's rows exist: a room's messages in the slice do not hold each other back.
+    const leased = leaseUntil === undefined ? new Set<WebhookDeliveriesTable>() : this.free(database, rows.deliveries);
+    this.insertSync(database, rows, leased, leaseUntil);
+    this.candidatesSync(database, messages);
+    const events = new Map(rows.events.map((e) => [e.id, e]));
+    return [...leased].map((d) => claimedRow(d, events.get(d.event_id)!));
+  }
+
+  /** The deliveries whose room has nothing pending before them at that URL. */
+  private free(database: SQLite.Database, deliveries: readonly WebhookDeliveriesTable[]): Set<WebhookDeliveriesTable> {
+    const { pendingBefore } = this.prepared(database);
+    const blocked = new Map<string, boolean>();
+    const free = new Set<WebhookDeliveriesTable>();
+    for (const d of deliveries) {
+      const key = `${d.url}\u0000${d.order_key}`;
+      let isBlocked = blocked.get(key);
+      if (isBlocked === undefined) {
+        isBlocked = pendingBefore.get(d.url, d.order_key, d.id) !== undefined;
+        blocked.set(key, isBlocked);
+      }
+      if (!isBlocked) free.add(d);
+    }
+    return free;
+  }
+
+  private candidatesSync(database: SQLite.Database, messages: readonly StoredMessage[]): void {
     const { candidate, members } = this.prepared(database);
     const seen = new Set<string>();
     for (const m of messages) {
@@ -185,8 +215,11 @@ export class Outbox implements WriteHooks {
       statements = {
         event: database.prepare('insert into webhook_events (id, type, namespace, payload, created_at) values (?, ?, ?, ?, ?)'),
         delivery: database.prepare(
-          `insert into webhook_deliveries (id, event_id, url, order_key, status, attempts, next_attempt_at, created_at)
-           values (?, ?, ?, ?, ?, 0, ?, ?)`,
+          `insert into webhook_deliveries (id, event_id, url, order_key, status, attempts, next_attempt_at, lease_until, created_at)
+           values (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+        ),
+        pendingBefore: database.prepare(
+          `select 1 as one from webhook_deliveries where url = ? and order_key = ? and status = 'pending' and id < ? limit 1`,
         ),
         candidate: database.prepare(CANDIDATE_SQL),
         members: database.prepare('select customer_id, vendor_id from rooms where id = ?'),
@@ -195,6 +228,24 @@ export class Outbox implements WriteHooks {
     }
     return statements;
   }
+}
+
+function claimedRow(d: WebhookDeliveriesTable, e: WebhookEventsTable): ClaimedDelivery {
+  return {
+    id: d.id,
+    eventId: d.event_id,
+    type: e.type,
+    url: d.url,
+    status: 'pending',
+    attempts: 0,
+    lastStatus: null,
+    lastError: null,
+    nextAttemptAt: d.next_attempt_at,
+    payload: e.payload,
+    orderKey: d.order_key,
+    firstAttemptAt: null,
+    createdAt: d.created_at,
+  };
 }
 
 function createdEvent(m: StoredMessage): OutboxEvent {
