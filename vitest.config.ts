@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /** The core protocol suites, run a second time against PostgreSQL when TEST_DATABASE_URL is set. */
@@ -46,6 +47,10 @@ if (!postgresUrl && !warned.parleyPgSkipWarned) {
 }
 
 export default defineConfig({
+  resolve: {
+    // The tests run the TypeScript sources: the webhook sender thread loads them through tsx (see the stand-in).
+    alias: [{ find: /^\.\/sender-thread-spawn\.js$/, replacement: fileURLToPath(new URL('./test/support/sender-thread-spawn.ts', import.meta.url)) }],
+  },
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,

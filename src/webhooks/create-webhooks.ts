@@ -6,6 +6,7 @@ import type { ChatStore } from '../store/chat-store.js';
 import type { Delivery } from '../store/platform-repository.js';
 import { WebhookDispatcher } from './dispatcher.js';
 import { WebhookSender, type Sender } from './sender.js';
+import { senderThreadAvailable } from './sender-thread-spawn.js';
 import { ThreadedSender } from './threaded-sender.js';
 import { webhookMetrics } from './webhook-metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -63,5 +64,9 @@ export function dispatchOptions(config: Config) {
 export function createSender(config: Config, log: Logger): Sender {
   const secret = config.webhookSecret!;
   if (!config.webhookSenderThread) return new WebhookSender(secret, config.webhookTimeoutMs);
+  if (!senderThreadAvailable()) {
+    log.info('webhook attempts run on the event loop: the sender thread needs the build (npm run build)');
+    return new WebhookSender(secret, config.webhookTimeoutMs);
+  }
   return new ThreadedSender(secret, config.webhookTimeoutMs, log.child({ module: 'webhook-sender' }));
 }

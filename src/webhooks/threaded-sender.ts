@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { AttemptResult, Sender } from './sender.js';
+import { spawnSenderThread } from './sender-thread-spawn.js';
 
 export interface ThreadInit {
   secret: string;
@@ -81,7 +82,7 @@ export class ThreadedSender implements Sender {
   private thread(): Worker {
     if (this.worker) return this.worker;
     const workerData: ThreadInit = { secret: this.secret, timeoutMs: this.timeoutMs, nice: NICE };
-    const worker = spawnThread(workerData);
+    const worker = spawnSenderThread(workerData);
     worker.unref();
     worker.on('message', (replies: SendReply[]) => {
       for (const [seq, ok, status, error] of replies) this.settle(seq, { ok, status, error });
@@ -137,16 +138,4 @@ export class ThreadedSender implements Sender {
     this.worker = undefined;
     void worker?.terminate();
   }
-}
-
-/**
- * The thread runs the compiled module next to this one; from the TypeScript sources (tests, `tsx`) it loads
- * them through tsx's loader, registered inside the thread.
- */
-function spawnThread(workerData: ThreadInit): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./sender-thread.js', here), { workerData });
-  const entry = new URL('./sender-thread.ts', here).href;
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData });
 }
