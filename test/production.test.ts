@@ -19,6 +19,16 @@ function jsFiles(dir: string): string[] {
   });
 }
 
+/** A customer and a vendor in an accepted room of a built server, the customer having sent `message` (acked). */
+async function sentInRoom(url: string, message: string): Promise<[TestClient, TestClient]> {
+  const [c, v] = [TestClient.open(url, 'customer', { query: { userId: 'c1' } }), TestClient.open(url, 'customer', { query: { userId: 'v1' } })];
+  await Promise.all([c.connected(), v.connected()]);
+  expect((await c.request('join-room', { customerID: 'c1', vendorID: 'v1', roomToken: 'tok' })).success).toBe(true);
+  expect((await v.request('accept-room', { roomToken: 'tok' })).success).toBe(true);
+  expect((await c.request('message', { roomToken: 'tok', message })).success).toBe(true);
+  return [c, v];
+}
+
 describe('production build (node dist/main.js)', () => {
   beforeAll(ensureBuilt, BUILD_TIMEOUT_MS);
 
@@ -50,12 +60,8 @@ describe('production build (node dist/main.js)', () => {
       WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
       WEBHOOK_POLL_MS: '50',
     });
-    const [c, v] = [TestClient.open(server.url, 'customer', { query: { userId: 'c1' } }), TestClient.open(server.url, 'customer', { query: { userId: 'v1' } })];
+    const [c, v] = await sentInRoom(server.url, 'to the backend');
     try {
-      await Promise.all([c.connected(), v.connected()]);
-      expect((await c.request('join-room', { customerID: 'c1', vendorID: 'v1', roomToken: 'tok' })).success).toBe(true);
-      expect((await v.request('accept-room', { roomToken: 'tok' })).success).toBe(true);
-      expect((await c.request('message', { roomToken: 'tok', message: 'to the backend' })).success).toBe(true);
       const hook = await receiver.waitFor('message.created', (d) => d.message.message === 'to the backend');
       expect(receiver.verify(hook)).toMatchObject({ type: 'message.created' });
       const nice = readdirSync(`/proc/${server.child.pid}/task`).map((tid) => {
@@ -81,12 +87,8 @@ describe('production build (node dist/main.js)', () => {
 
     // The backup runs while the server is up and has just written.
     const server = await startBuilt({ DATABASE_URL: env.DATABASE_URL });
-    const [c, v] = [TestClient.open(server.url, 'customer', { query: { userId: 'c1' } }), TestClient.open(server.url, 'customer', { query: { userId: 'v1' } })];
+    const [c, v] = await sentInRoom(server.url, 'kept in the backup');
     try {
-      await Promise.all([c.connected(), v.connected()]);
-      expect((await c.request('join-room', { customerID: 'c1', vendorID: 'v1', roomToken: 'tok' })).success).toBe(true);
-      expect((await v.request('accept-room', { roomToken: 'tok' })).success).toBe(true);
-      expect((await c.request('message', { roomToken: 'tok', message: 'kept in the backup' })).success).toBe(true);
       const dest = join(dir, 'backup.db');
       const backedUp = await run(process.execPath, ['dist/backup.js', dest], { cwd: root, env });
       expect(backedUp.stdout).toMatch(/backed up .* to .*backup\.db/);
