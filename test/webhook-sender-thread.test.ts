@@ -78,7 +78,11 @@ describe('webhook sender thread', () => {
     // A fault: the thread ends under the dispatcher (a crash, an out-of-memory kill of the thread).
     await (sender as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     expect(await inFlight).toMatchObject({ ok: false, status: null, error: expect.stringContaining('webhook sender thread exited') });
-    expect(await sender.send(receiver.url, 'msg_after', new Date(), '{}', stop)).toEqual({ ok: true, status: 204, error: null });
+    // Not a new thread per attempt while it keeps dying: a pause first (the attempts are retried on schedule).
+    expect(await sender.send(receiver.url, 'msg_soon', new Date(), '{}', stop)).toMatchObject({ ok: false, error: 'webhook sender thread restarting' });
+    await expect
+      .poll(() => sender.send(receiver.url, `msg_after_${Date.now()}`, new Date(), '{}', stop), { timeout: 5000, interval: 200 })
+      .toEqual({ ok: true, status: 204, error: null });
   });
 
   it('is the default; WEBHOOK_SENDER_THREAD=false sends from the event loop', () => {

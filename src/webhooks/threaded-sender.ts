@@ -32,6 +32,8 @@ interface Pending {
 const ANSWER_GRACE_MS = 2000;
 const SWEEP_MS = 500;
 const NICE = 10;
+/** After a thread died, attempts fail at once for this long instead of each starting (and losing) a new one. */
+const RESPAWN_PAUSE_MS = 1000;
 
 const failed = (error: string): AttemptResult => ({ ok: false, status: null, error });
 
@@ -50,6 +52,7 @@ export class ThreadedSender implements Sender {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly watched = new WeakSet<AbortSignal>();
   private closed = false;
+  private diedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly secret: string,
@@ -72,6 +75,10 @@ export class ThreadedSender implements Sender {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0 || this.closed) return;
+    if (!this.worker && Date.now() - this.diedAt < RESPAWN_PAUSE_MS) {
+      for (const r of batch) this.settle(r.seq, failed('webhook sender thread restarting'));
+      return;
+    }
     try {
       this.thread().postMessage({ kind: 'send', batch } satisfies ToThread);
     } catch (err) {
@@ -91,6 +98,7 @@ export class ThreadedSender implements Sender {
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
+      this.diedAt = Date.now();
       // The next send starts a new thread; these are retried on their schedule.
       this.failAll(`webhook sender thread exited (${code})`);
     });
