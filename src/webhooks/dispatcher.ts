@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../services/clock.js';
 import type { ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository, UnreadRepository } from '../store/platform-repository.js';
 import { GIVE_UP_AFTER_MS, retryDelayMs } from './backoff.js';
+import { groupBy, inPool } from './pool.js';
 import type { Sender } from './sender.js';
 
 export interface DispatcherOptions {
@@ -168,24 +169,27 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Derives what the store derives (SQLite: message events), a slice per transaction, and attempts the slice's
+   * Derives what the store derives (SQLite: message events), a slice per transaction, and then attempts the
    * deliveries that came back leased (their rooms had nothing pending before them) without claiming them.
+   * Deriving does not wait for any endpoint: the unread candidates are derived with the events.
    */
   private async collect(): Promise<{ derived: number; progressed: boolean }> {
     let derived = 0;
-    let progressed = false;
+    const claimed: ClaimedDelivery[] = [];
+    const leaseEnds = this.leaseEnds();
     while (derived < COLLECT_ROWS && !this.stopped) {
       const slice = await this.deps.deliveries.collect(COLLECT_SLICE, this.leaseUntil());
       derived += slice.derived;
-      if (slice.claimed.length > 0) progressed = (await this.attemptAll(slice.claimed)) || progressed;
+      claimed.push(...slice.claimed);
       if (slice.derived < COLLECT_SLICE) break;
       await nextTurn();
     }
-    return { derived, progressed };
+    return { derived, progressed: claimed.length > 0 && (await this.attemptAll(claimed, leaseEnds)) };
   }
 
   /** Claims due deliveries (a few dozen), attempts them, records the successes. `full`: there may be more due. */
   private async round(): Promise<{ full: boolean; progressed: boolean }> {
+    const leaseEnds = this.leaseEnds();
     const claimed = await this.deps.deliveries.claimDue({
       now: this.nowIso(),
       leaseUntil: this.leaseUntil(),
@@ -195,28 +199,42 @@ export class WebhookDispatcher {
       maxRows: this.claimRows,
     });
     const rooms = new Set(claimed.map((d) => `${d.url}\u0000${d.orderKey}`)).size;
-    const progressed = await this.attemptAll(claimed);
+    const progressed = await this.attemptAll(claimed, leaseEnds);
     return { full: rooms === this.batchSize || claimed.length >= this.claimRows, progressed };
   }
 
   /** Claimed deliveries, each room's in order, RUNS_AT_ONCE rooms at a time; the successes recorded together. */
-  private async attemptAll(claimed: readonly ClaimedDelivery[]): Promise<boolean> {
+  private async attemptAll(claimed: readonly ClaimedDelivery[], leaseEnds: number): Promise<boolean> {
     const delivered: DeliveredAttempt[] = [];
     const runs = [...groupBy(claimed, (d) => `${d.url}\u0000${d.orderKey}`).values()];
-    const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered));
+    const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered, leaseEnds));
     await this.deps.deliveries.delivered(delivered);
     return outcomes.some((ok) => ok);
   }
 
   /** A claim's lease: past every attempt's timeout, with room to spare. */
   private leaseUntil(): string {
-    return new Date(this.deps.clock.now() + this.options.timeoutMs * 2 + 5000).toISOString();
+    return new Date(this.deps.clock.now() + this.leaseMs()).toISOString();
+  }
+
+  /** When a lease taken now runs out, on this process's monotonic clock (what the attempts check). */
+  private leaseEnds(): number {
+    return performance.now() + this.leaseMs();
+  }
+
+  private leaseMs(): number {
+    return this.options.timeoutMs * 2 + 5000;
   }
 
   /** A room's deliveries to one URL, in order; after a failure the rest wait (given back) for its retry. */
-  private async attemptRun(run: ClaimedDelivery[], delivered: DeliveredAttempt[]): Promise<boolean> {
+  private async attemptRun(run: ClaimedDelivery[], delivered: DeliveredAttempt[], leaseEnds: number): Promise<boolean> {
     let any = false;
     for (const [i, d] of run.entries()) {
+      // A slow endpoint used up the lease: the rest go back (another attempt now could overlap another node's).
+      if (performance.now() + this.options.timeoutMs > leaseEnds) {
+        await this.deps.deliveries.release(run.slice(i).map((r) => r.id));
+        return any;
+      }
       const ok = await this.attempt(d, false, delivered);
       if (this.stop.signal.aborted) return any;
       if (!ok) {
@@ -286,29 +304,4 @@ export class WebhookDispatcher {
     await this.running;
     this.deps.sender.close();
   }
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
-/** `work` over `items`, at most `size` at a time; results in the items' order. */
-async function inPool<T, R>(items: readonly T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-  return results;
 }
