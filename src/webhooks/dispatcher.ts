@@ -169,22 +169,22 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Derives what the store derives (SQLite: message events), a slice per transaction, and then attempts the
-   * deliveries that came back leased (their rooms had nothing pending before them) without claiming them.
-   * Deriving does not wait for any endpoint: the unread candidates are derived with the events.
+   * Derives what the store derives (SQLite: message events), a slice per transaction, and attempts each slice's
+   * deliveries that came back leased (their rooms had nothing pending before them) without claiming them,
+   * while it derives the next: deriving (the unread candidates too) never waits for an endpoint.
    */
   private async collect(): Promise<{ derived: number; progressed: boolean }> {
     let derived = 0;
-    const claimed: ClaimedDelivery[] = [];
-    const leaseEnds = this.leaseEnds();
+    const attempts: Promise<boolean>[] = [];
     while (derived < COLLECT_ROWS && !this.stopped) {
+      const leaseEnds = this.leaseEnds();
       const slice = await this.deps.deliveries.collect(COLLECT_SLICE, this.leaseUntil());
       derived += slice.derived;
-      claimed.push(...slice.claimed);
+      if (slice.claimed.length > 0) attempts.push(this.attemptAll(slice.claimed, leaseEnds));
       if (slice.derived < COLLECT_SLICE) break;
       await nextTurn();
     }
-    return { derived, progressed: claimed.length > 0 && (await this.attemptAll(claimed, leaseEnds)) };
+    return { derived, progressed: (await Promise.all(attempts)).some((ok) => ok) };
   }
 
   /** Claims due deliveries (a few dozen), attempts them, records the successes. `full`: there may be more due. */
