@@ -5,7 +5,11 @@ import { openStore } from '../src/store/open-store.js';
 import { openDeliveryStore, startStandaloneDispatcher } from '../src/webhooks/standalone.js';
 import { platformApp } from './support/platform.js';
 import { activeRoom, tempDir } from './support/test-app.js';
-import { hooked } from './support/webhook-app.js';
+import { fakeClock, hooked } from './support/webhook-app.js';
+import { captureLogs } from './support/log-capture.js';
+import { dispatchOptions } from '../src/webhooks/create-webhooks.js';
+import { WebhookDispatcher } from '../src/webhooks/dispatcher.js';
+import { WebhookSender } from '../src/webhooks/sender.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver, type ReceivedHook } from './support/webhook-receiver.js';
 
 const silent = pino({ level: 'silent' });
@@ -105,5 +109,47 @@ describe('message events recorded after the fact (SQLite feed) keep their place'
     onTestFinished(() => store.close());
     expect((await store.platform.deliveries.collect(1000)).derived).toBe(0);
     expect(await store.platform.deliveries.list('pending', 100)).toEqual([]);
+  });
+});
+
+describe('a dispatcher whose bookkeeping fails', () => {
+  it('recording a success fails while the next slice is derived: the process lives on, and the event is sent again with its id', async () => {
+    const receiver = await WebhookReceiver.start();
+    const t = await hooked(receiver, { webhookDeliver: false });
+    await t.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1' });
+    // More than one slice (32), so an attempt is in flight while the dispatcher derives the next.
+    for (let i = 0; i < 40; i++) await t.api.postMessage('customer', 'tok', { message: `m${i}` });
+
+    const clock = fakeClock();
+    const store = await openDeliveryStore(t.app.config, silent, clock);
+    onTestFinished(() => store.close());
+    const deliveries = store.platform.deliveries;
+    let faults = 0;
+    // The fault: the first attempt's success cannot be recorded (a full disk, a lost connection).
+    const delivered = deliveries.delivered.bind(deliveries);
+    deliveries.delivered = async (done) => {
+      if (faults++ === 0) throw new Error('disk I/O error');
+      return delivered(done);
+    };
+    const logs = captureLogs('warn');
+    const dispatcher = new WebhookDispatcher(
+      { deliveries, unread: store.platform.unread, sender: new WebhookSender(TEST_WEBHOOK_SECRET, 1000), online: async () => false, clock, log: logs.logger },
+      { ...dispatchOptions(t.app.config), deliver: true, evaluateUnread: false },
+    );
+    onTestFinished(() => dispatcher.close());
+    dispatcher.start();
+    await logs.waitFor((l) => l.msg === 'webhook dispatch failed');
+    const created = () => receiver.ofType('message.created');
+    // The first batch (SQLite: the first slice, 32; PostgreSQL: the first claim, 33) went out before its success
+    // could not be recorded, so its rows keep their lease and the room's later messages wait behind them.
+    const firstIds = new Set(created().map((h) => h.id));
+    expect(firstIds.size).toBeGreaterThanOrEqual(32);
+    expect(firstIds.size).toBeLessThan(40);
+    // The lease runs out (on the dispatcher's clock): those go again, with the same webhook-ids, then the rest.
+    clock.offset += 60_000;
+    await receiver.until(() => new Set(created().map((h) => h.id)).size === 40);
+    const again = created().slice(32).filter((h) => firstIds.has(h.id));
+    expect(again.map((h) => h.id)).toEqual([...firstIds]);
+    await expect.poll(async () => (await deliveries.list('pending', 100)).length, { timeout: 10_000 }).toBe(0);
   });
 });

@@ -180,7 +180,13 @@ export class WebhookDispatcher {
       const leaseEnds = this.leaseEnds();
       const slice = await this.deps.deliveries.collect(COLLECT_SLICE, this.leaseUntil());
       derived += slice.derived;
-      if (slice.claimed.length > 0) attempts.push(this.attemptAll(slice.claimed, leaseEnds));
+      if (slice.claimed.length > 0) {
+        const attempt = this.attemptAll(slice.claimed, leaseEnds);
+        // Handled by the Promise.all below; marked now, so a failure while the next slice is derived is not
+        // an unhandled rejection (which ends the process).
+        attempt.catch(() => {});
+        attempts.push(attempt);
+      }
       if (slice.derived < COLLECT_SLICE) break;
       await nextTurn();
     }
