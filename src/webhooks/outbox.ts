@@ -4,6 +4,7 @@ import { WebhookEventType, type Message } from '../protocol/index.js';
 import type { Clock } from '../services/clock.js';
 import type { IdGenerator } from '../services/ids.js';
 import type { StoredMessage } from '../store/chat-store.js';
+import { toClaimed } from '../store/kysely-deliveries.js';
 import type { ClaimedDelivery } from '../store/platform-repository.js';
 import type { UnreadCandidatesTable, WebhookDeliveriesTable, WebhookEventsTable } from '../store/platform-schema.js';
 import type { Database } from '../store/schema.js';
@@ -156,7 +157,10 @@ export class Outbox implements WriteHooks {
     this.insertSync(database, rows, leased, leaseUntil);
     this.candidatesSync(database, messages);
     const events = new Map(rows.events.map((e) => [e.id, e]));
-    return [...leased].map((d) => claimedRow(d, events.get(d.event_id)!));
+    return [...leased].map((d) => {
+      const e = events.get(d.event_id)!;
+      return toClaimed({ ...d, type: e.type, payload: e.payload });
+    });
   }
 
   /** The deliveries whose room has nothing pending before them at that URL. */
@@ -228,24 +232,6 @@ export class Outbox implements WriteHooks {
     }
     return statements;
   }
-}
-
-function claimedRow(d: WebhookDeliveriesTable, e: WebhookEventsTable): ClaimedDelivery {
-  return {
-    id: d.id,
-    eventId: d.event_id,
-    type: e.type,
-    url: d.url,
-    status: 'pending',
-    attempts: 0,
-    lastStatus: null,
-    lastError: null,
-    nextAttemptAt: d.next_attempt_at,
-    payload: e.payload,
-    orderKey: d.order_key,
-    firstAttemptAt: null,
-    createdAt: d.created_at,
-  };
 }
 
 function createdEvent(m: StoredMessage): OutboxEvent {
