@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.js';
 import { BUILD_TIMEOUT_MS, ensureBuilt, root, startBuilt } from './support/build.js';
 import { tempDir } from './support/test-app.js';
+import { niceByThread } from './support/thread-nice.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
 
 const run = promisify(execFile);
@@ -64,11 +65,7 @@ describe('production build (node dist/main.js)', () => {
     try {
       const hook = await receiver.waitFor('message.created', (d) => d.message.message === 'to the backend');
       expect(receiver.verify(hook)).toMatchObject({ type: 'message.created' });
-      const nice = readdirSync(`/proc/${server.child.pid}/task`).map((tid) => {
-        const stat = readFileSync(`/proc/${server.child.pid}/task/${tid}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-      });
-      expect(nice.filter((n) => n === 10)).toHaveLength(1);
+      expect([...niceByThread(server.child.pid!).values()].filter((n) => n === 10)).toHaveLength(1);
     } finally {
       c.close();
       v.close();

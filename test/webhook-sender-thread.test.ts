@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import pino from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { createSender } from '../src/webhooks/create-webhooks.js';
 import { WebhookSender } from '../src/webhooks/sender.js';
 import { ThreadedSender } from '../src/webhooks/threaded-sender.js';
+import { niceByThread } from './support/thread-nice.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
 
 const log = pino({ level: 'silent' });
@@ -13,16 +13,6 @@ function threaded(timeoutMs = 1000): ThreadedSender {
   const sender = new ThreadedSender(TEST_WEBHOOK_SECRET, timeoutMs, log);
   onTestFinished(() => sender.close());
   return sender;
-}
-
-/** The nice values of this process's threads, by thread id. */
-function niceByThread(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-  }
-  return out;
 }
 
 describe('webhook sender thread', () => {

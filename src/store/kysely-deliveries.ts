@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { AttemptOutcome, ClaimQuery, ClaimedDelivery, DeliveredAttempt, Delivery, DeliveryRepository } from './platform-repository.js';
+import type { AttemptOutcome, ClaimQuery, ClaimedDelivery, Collected, DeliveredAttempt, Delivery, DeliveryRepository } from './platform-repository.js';
 import type { DeliveryStatus, WebhookDeliveriesTable } from './platform-schema.js';
 import type { Database } from './schema.js';
 
@@ -38,7 +38,7 @@ export class KyselyDeliveries implements DeliveryRepository {
   ) {}
 
   /** PostgreSQL records message events with each message (ids of concurrent writers commit out of order). */
-  async collect(_limit: number, _leaseUntil?: string): Promise<{ derived: number; claimed: ClaimedDelivery[] }> {
+  async collect(_limit: number, _leaseUntil?: string): Promise<Collected> {
     return { derived: 0, claimed: [] };
   }
 

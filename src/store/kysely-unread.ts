@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { WebhookEventType } from '../protocol/index.js';
 import type { UnreadRepository } from './platform-repository.js';
@@ -9,6 +10,9 @@ import type { WriteHooks } from './write-hooks.js';
 type Online = (namespace: string, userId: string) => Promise<boolean>;
 
 type Candidate = UnreadCandidatesTable & { last_read_id: string | null };
+
+/** Candidates evaluated per transaction. */
+const EVALUATE_SLICE = 10;
 
 /** The receiver's read mark has reached the first unread message: nothing to send, move on. */
 const readPast = (c: Candidate): boolean => c.last_read_id !== null && c.last_read_id >= c.first_unread_id;
@@ -30,17 +34,23 @@ export class KyselyUnread implements UnreadRepository {
     const due = await this.candidates(this.db, now).orderBy('c.due_at').limit(limit).execute();
     if (due.length === 0) return 0;
     const presence = await Promise.all(due.map((c) => (readPast(c) ? undefined : online(c.namespace, c.user_id).catch(() => false))));
-    await this.db.transaction().execute(async (trx) => {
-      for (const [i, seen] of due.entries()) {
-        let again = this.candidates(trx, now).where('c.room_id', '=', seen.room_id).where('c.user_id', '=', seen.user_id);
-        if (this.kind === 'postgres') again = again.forUpdate('c').skipLocked();
-        const c = await again.executeTakeFirst();
-        if (!c) continue; // evaluated meanwhile (another node, or a read)
-        const isOnline = presence[i];
-        if (readPast(c)) await this.moveOn(trx, c, c.last_read_id!, delayMs);
-        else if (isOnline !== undefined) await this.notify(trx, c, c.last_read_id, isOnline);
-      }
-    });
+    // Short transactions with the event loop turning between them: each candidate is several queries, and the
+    // chat may share this event loop (and, on SQLite, the file's write lock).
+    for (let start = 0; start < due.length; start += EVALUATE_SLICE) {
+      if (start > 0) await nextTurn();
+      await this.db.transaction().execute(async (trx) => {
+        for (let i = start; i < Math.min(start + EVALUATE_SLICE, due.length); i++) {
+          const seen = due[i]!;
+          let again = this.candidates(trx, now).where('c.room_id', '=', seen.room_id).where('c.user_id', '=', seen.user_id);
+          if (this.kind === 'postgres') again = again.forUpdate('c').skipLocked();
+          const c = await again.executeTakeFirst();
+          if (!c) continue; // evaluated meanwhile (another node, or a read)
+          const isOnline = presence[i];
+          if (readPast(c)) await this.moveOn(trx, c, c.last_read_id!, delayMs);
+          else if (isOnline !== undefined) await this.notify(trx, c, c.last_read_id, isOnline);
+        }
+      });
+    }
     return due.length;
   }
 

@@ -64,6 +64,12 @@ export interface ClaimQuery {
   maxRows: number;
 }
 
+/** What one `collect` derived: how many messages, and the deliveries it leased to the caller. */
+export interface Collected {
+  derived: number;
+  claimed: ClaimedDelivery[];
+}
+
 /** Webhook deliveries: claimed with a lease so that one node makes each attempt. */
 export interface DeliveryRepository {
   /**
@@ -72,7 +78,7 @@ export interface DeliveryRepository {
    * derived deliveries free to go at once, leased to the caller (no claim needed). PostgreSQL records them
    * with each message: none.
    */
-  collect(limit: number, leaseUntil?: string): Promise<{ derived: number; claimed: ClaimedDelivery[] }>;
+  collect(limit: number, leaseUntil?: string): Promise<Collected>;
   /**
    * Due deliveries of up to `rooms` rooms, leased until `leaseUntil`, oldest first: for each room and URL its
    * first pending delivery (due and not leased: per-room order) and up to `perRoom - 1` of the pending ones

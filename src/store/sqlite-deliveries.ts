@@ -1,10 +1,10 @@
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { groupByOutcome, KyselyDeliveries, toClaimed, type DeliveryRow } from './kysely-deliveries.js';
-import type { ClaimQuery, ClaimedDelivery, DeliveredAttempt } from './platform-repository.js';
+import type { ClaimQuery, ClaimedDelivery, Collected, DeliveredAttempt } from './platform-repository.js';
 import type { Database } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
-import type { Collected, SqliteMessageFeed } from './sqlite-message-feed.js';
+import type { SqliteMessageFeed } from './sqlite-message-feed.js';
 
 interface Head {
   id: string;

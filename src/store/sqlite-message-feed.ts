@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { StoredMessage } from './chat-store.js';
-import type { ClaimedDelivery } from './platform-repository.js';
+import type { Collected } from './platform-repository.js';
 import { toPlatformMessage } from './rows.js';
 import type { MessagesTable } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
@@ -25,12 +25,6 @@ interface Statements {
   dropGaps: SQLite.Statement;
   collect: SQLite.Transaction<(limit: number, leaseUntil?: string) => Collected>;
   open: SQLite.Transaction<(enabled: boolean) => void>;
-}
-
-/** What one collect derived: how many messages, and the deliveries it leased to the caller (see WriteHooks.derivedSync). */
-export interface Collected {
-  derived: number;
-  claimed: ClaimedDelivery[];
 }
 
 export interface MessageFeedOptions {

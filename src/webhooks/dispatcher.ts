@@ -56,9 +56,8 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  */
 const COLLECT_ROWS = 300;
 const COLLECT_SLICE = 32;
-/** Unread candidates evaluated per pass (one a few hundred µs: several queries), in slices of UNREAD_SLICE. */
+/** Unread candidates evaluated per pass (the repository evaluates them in short transactions). */
 const UNREAD_PER_PASS = 100;
-const UNREAD_SLICE = 10;
 /** Claim-and-attempt rounds per pass: each claims a few dozen deliveries (a short statement), then attempts them. */
 const ROUNDS_PER_PASS = 8;
 
@@ -144,7 +143,7 @@ export class WebhookDispatcher {
     // however many busy passes run in between.
     if (this.options.evaluateUnread !== false && this.deps.clock.now() - this.unreadAt >= this.options.pollMs) {
       this.unreadAt = this.deps.clock.now();
-      await this.evaluateUnread(now);
+      await this.deps.unread.evaluate(now, this.options.unreadDelayMs, UNREAD_PER_PASS, (ns, user) => this.online(ns, user));
     }
     if (this.options.deliver === false) return false;
     const collected = await this.collect();
@@ -159,15 +158,6 @@ export class WebhookDispatcher {
     return more;
   }
 
-  /** Up to UNREAD_PER_PASS due candidates, a slice per transaction, the event loop turning between them. */
-  private async evaluateUnread(now: string): Promise<void> {
-    const online = (ns: string, user: string) => this.online(ns, user);
-    for (let done = 0; done < UNREAD_PER_PASS && !this.stopped; done += UNREAD_SLICE) {
-      if ((await this.deps.unread.evaluate(now, this.options.unreadDelayMs, UNREAD_SLICE, online)) < UNREAD_SLICE) return;
-      await nextTurn();
-    }
-  }
-
   /**
    * Derives what the store derives (SQLite: message events), a slice per transaction, and attempts each slice's
    * deliveries that came back leased (their rooms had nothing pending before them) without claiming them,
@@ -175,7 +165,7 @@ export class WebhookDispatcher {
    */
   private async collect(): Promise<{ derived: number; progressed: boolean }> {
     let derived = 0;
-    const attempts: Promise<boolean>[] = [];
+    const attempts: Promise<{ progressed: boolean }>[] = [];
     while (derived < COLLECT_ROWS && !this.stopped) {
       const leaseEnds = this.leaseEnds();
       const slice = await this.deps.deliveries.collect(COLLECT_SLICE, this.leaseUntil());
@@ -190,7 +180,7 @@ export class WebhookDispatcher {
       if (slice.derived < COLLECT_SLICE) break;
       await nextTurn();
     }
-    return { derived, progressed: (await Promise.all(attempts)).some((ok) => ok) };
+    return { derived, progressed: (await Promise.all(attempts)).some((a) => a.progressed) };
   }
 
   /** Claims due deliveries (a few dozen), attempts them, records the successes. `full`: there may be more due. */
@@ -204,18 +194,17 @@ export class WebhookDispatcher {
       perRoom: this.perRoom,
       maxRows: this.claimRows,
     });
-    const rooms = new Set(claimed.map((d) => `${d.url}\u0000${d.orderKey}`)).size;
-    const progressed = await this.attemptAll(claimed, leaseEnds);
+    const { rooms, progressed } = await this.attemptAll(claimed, leaseEnds);
     return { full: rooms === this.batchSize || claimed.length >= this.claimRows, progressed };
   }
 
   /** Claimed deliveries, each room's in order, RUNS_AT_ONCE rooms at a time; the successes recorded together. */
-  private async attemptAll(claimed: readonly ClaimedDelivery[], leaseEnds: number): Promise<boolean> {
+  private async attemptAll(claimed: readonly ClaimedDelivery[], leaseEnds: number): Promise<{ rooms: number; progressed: boolean }> {
     const delivered: DeliveredAttempt[] = [];
     const runs = [...groupBy(claimed, (d) => `${d.url}\u0000${d.orderKey}`).values()];
     const outcomes = await inPool(runs, RUNS_AT_ONCE, (run) => this.attemptRun(run, delivered, leaseEnds));
     await this.deps.deliveries.delivered(delivered);
-    return outcomes.some((ok) => ok);
+    return { rooms: runs.length, progressed: outcomes.some((ok) => ok) };
   }
 
   /** A claim's lease: past every attempt's timeout, with room to spare. */
