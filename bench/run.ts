@@ -1,7 +1,7 @@
 /**
  * The bench: B1 (bare Socket.IO relay), B2 (SQLite insert ceiling) and Parley on the same load in one
  * run, plus the Part II costs (features on vs off, uploads).
- * `npm run bench [-- --quick|--smoke] [--profile] [--only b1,b2,parley,pg,history,durability,features,uploads] [--out dir]`.
+ * `npm run bench [-- --quick|--smoke] [--profile] [--only b1,b2,parley,pg,history,durability,features,uploads,nodes] [--out dir]`.
  * Writes `<out>/latest-<mode>.json` and `.md` and prints the tables.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { durability } from './phases/durability.js';
 import { features } from './phases/features.js';
 import { history } from './phases/history.js';
+import { nodes } from './phases/nodes.js';
 import { measureTarget } from './phases/target.js';
 import { uploads } from './phases/uploads.js';
 import { quietBudget } from './lib/cpu.js';
@@ -116,6 +117,9 @@ async function runAll(opts: Options, gens: Generator[], dir: string, configFile:
   // Part II: full and quick runs; the smoke run only when asked for by name.
   const partTwo = (part: string) => (mode.name === 'smoke' ? opts.only.has(part) : want(opts, part));
   if (partTwo('features')) await attempt('features', async () => void (results.features = await features(mode, dir, configFile, gens[0]!, log)));
+  if (opts.pgUrl && opts.redisUrl && partTwo('nodes')) {
+    await attempt('nodes', async () => void (results.nodes = await nodes(mode, configFile, opts.pgUrl!, opts.redisUrl!, gens[0]!, log)));
+  }
   if (partTwo('uploads')) await attempt('uploads', async () => void (results.uploads = await uploads(mode, configFile, gens[0]!, log)));
 }
 
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
   };
   if (!hasTaskset()) results.meta.notes.push('taskset missing: processes were not pinned; figures are less comparable.');
   if (!opts.pgUrl) results.meta.notes.push('TEST_DATABASE_URL unset: Parley on PostgreSQL not measured.');
+  if (!opts.pgUrl || !opts.redisUrl) results.meta.notes.push('TEST_DATABASE_URL or TEST_REDIS_URL unset: 1 node vs 2 nodes not measured.');
   log(`parley bench, ${opts.mode.name} mode`);
   const dir = scratchDir();
   const configFile = writeBenchConfig(dir);

@@ -12,6 +12,8 @@ export interface IdleCmd {
 export interface SetupCmd {
   cmd: 'setup';
   url: string;
+  /** Where the vendors connect (another node, so that every message crosses nodes); default `url`. */
+  vendorUrl?: string;
   rooms: number;
   prefix: string;
   localAddress?: string;

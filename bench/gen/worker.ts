@@ -40,7 +40,7 @@ async function setupPair(cmd: SetupCmd, i: number): Promise<Pair> {
   const token = `${cmd.prefix}r${i}`;
   const [c, v] = await Promise.all([
     connect(cmd.url, { customerID: cid }, cmd.localAddress),
-    connect(cmd.url, { vendorID: vid }, cmd.localAddress),
+    connect(cmd.vendorUrl ?? cmd.url, { vendorID: vid }, cmd.localAddress),
   ]);
   listen(c, cid);
   listen(v, vid);

@@ -64,8 +64,8 @@ export class Generator {
     return this.request(cmd, timeoutMs) as Promise<IdleResult>;
   }
 
-  setup(url: string, rooms: number, prefix: string): Promise<SetupResult> {
-    const cmd = { cmd: 'setup', url, rooms, prefix, localAddress: this.localAddress } as const;
+  setup(url: string, rooms: number, prefix: string, vendorUrl?: string): Promise<SetupResult> {
+    const cmd = { cmd: 'setup', url, rooms, prefix, localAddress: this.localAddress, ...(vendorUrl ? { vendorUrl } : {}) } as const;
     return this.request(cmd, 60_000) as Promise<SetupResult>;
   }
 

@@ -110,7 +110,9 @@ export interface Options {
   outDir: string;
   /** PostgreSQL URL for the Parley-on-PostgreSQL target (from TEST_DATABASE_URL). */
   pgUrl: string | undefined;
-  /** Only these parts (b1, b2, parley, pg, history, durability, features, uploads); all when empty. */
+  /** Redis URL for the nodes part (several Parley processes on PostgreSQL + Redis; from TEST_REDIS_URL). */
+  redisUrl: string | undefined;
+  /** Only these parts (b1, b2, parley, pg, history, durability, features, uploads, nodes); all when empty. */
   only: Set<string>;
 }
 
@@ -122,5 +124,5 @@ export function parseArgs(argv: string[], defaultOut: string): Options {
   };
   const mode = has('--smoke') ? smoke : has('--quick') ? quick : full;
   const only = new Set((value('--only') ?? '').split(',').filter(Boolean));
-  return { mode, profile: has('--profile'), outDir: value('--out') ?? defaultOut, pgUrl: process.env.TEST_DATABASE_URL || undefined, only };
+  return { mode, profile: has('--profile'), outDir: value('--out') ?? defaultOut, pgUrl: process.env.TEST_DATABASE_URL || undefined, redisUrl: process.env.TEST_REDIS_URL || undefined, only };
 }

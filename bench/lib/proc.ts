@@ -8,8 +8,8 @@ export function hasTaskset(): boolean {
   return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** The argv that runs `args` pinned to `core` (unpinned when taskset is missing). */
-export function pinned(core: number, args: string[]): [string, string[]] {
+/** The argv that runs `args` pinned to `core` (a taskset list such as `0-1` for several; unpinned without taskset). */
+export function pinned(core: number | string, args: string[]): [string, string[]] {
   return hasTaskset() ? ['taskset', ['-c', String(core), ...args]] : [args[0]!, args.slice(1)];
 }
 

@@ -1,6 +1,7 @@
 import type { Step } from '../phases/traffic.js';
 import type { HttpLatency } from './http-load.js';
 import { featuresSection, uploadsSection } from './report-part2.js';
+import { nodesSection } from './report-nodes.js';
 import type { Results, TargetResult } from './results.js';
 
 type Row = [figure: string, b1: string, parley: string, ratio: string, pg: string, target: string, met: string];
@@ -108,6 +109,7 @@ export function renderMarkdown(r: Results): string {
   if (only.length) parts.push(table(['Parley-only figure', 'Value', 'Target', 'Met'], only));
   if (r.features) parts.push(featuresSection(r.features));
   if (r.uploads) parts.push(uploadsSection(r.uploads));
+  if (r.nodes) parts.push(nodesSection(r.nodes));
   if (Object.keys(r.targets).length) parts.push(stepsSection(r));
   for (const p of [r.profile, r.profileHistory]) {
     if (!p) continue;

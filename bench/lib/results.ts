@@ -2,6 +2,7 @@ import type { History } from '../phases/history.js';
 import type { Durability } from '../phases/durability.js';
 import type { Features } from '../phases/features.js';
 import type { Uploads } from '../phases/uploads.js';
+import type { Nodes } from '../phases/nodes.js';
 import type { IdleDensity } from '../phases/idle.js';
 import type { Throughput } from '../phases/throughput.js';
 import type { Step } from '../phases/traffic.js';
@@ -46,6 +47,7 @@ export interface Results {
   durability?: Durability;
   features?: Features;
   uploads?: Uploads;
+  nodes?: Nodes;
   profile?: ProfileSummary;
   profileHistory?: ProfileSummary;
   errors: string[];

@@ -72,7 +72,7 @@ function jsPreload(): Promise<string> {
 }
 
 /** Starts a server pinned to the server core and waits until it answers GET /readyz. */
-export async function startServer(spec: ServerSpec, core: number): Promise<Server> {
+export async function startServer(spec: ServerSpec, core: number | string): Promise<Server> {
   const port = spec.port ?? (await freePort());
   // BENCH_NODE_ARGS (e.g. "--trace-gc") and BENCH_SERVER_LOG_DIR (one <name>.log per server) are for diagnosing a run.
   const extraArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
