@@ -126,13 +126,17 @@ export async function measureChat(
     // Deliver the previous step's webhooks first: every step starts, like "off", with nothing queued.
     await receiver?.quiet();
     await settle(ctx);
-    await receiver?.quiet();
-    receiver?.reset();
-    const before = await scrape(server.url);
-    const cpu0 = await readCpuMs(server.pid);
-    const helperCpu0 = dispatcherPid === undefined ? 0 : await readCpuMs(dispatcherPid);
-    const sinceMs = Date.now();
-    const step = await runStep(ctx, rate, mode.featureMs);
+    // Counted from the start of the run that is kept (a run disturbed by other load is repeated).
+    let [before, cpu0, helperCpu0, sinceMs] = [await scrape(server.url), 0, 0, 0];
+    const begin = async () => {
+      await receiver?.quiet();
+      receiver?.reset();
+      before = await scrape(server.url);
+      cpu0 = await readCpuMs(server.pid);
+      helperCpu0 = dispatcherPid === undefined ? 0 : await readCpuMs(dispatcherPid);
+      sinceMs = Date.now();
+    };
+    const step = await runStep(ctx, rate, mode.featureMs, begin);
     const stored = storeStats(before, await scrape(server.url));
     const webhook = receiver ? await receiver.drain(sinceMs, stored?.messagesStored ?? step.sent, Date.now()) : undefined;
     const cpuMs = (await readCpuMs(server.pid)) - cpu0;

@@ -58,13 +58,18 @@ export async function setupRooms(ctx: TrafficCtx, prefix: string): Promise<void>
 let tagCounter = 0;
 const ownPids = (ctx: TrafficCtx) => [process.pid, ...ctx.gens.map((g) => g.pid), ...(ctx.helperPids ?? [])];
 
-/** One open-loop run at `rate` msgs/s (split over the generators); retried once if other load interfered. */
-export async function runStep(ctx: TrafficCtx, rate: number, durationMs: number): Promise<Step> {
+/**
+ * One open-loop run at `rate` msgs/s (split over the generators); retried once if other load interfered.
+ * `beforeEach` runs before the run and before its retry (a caller's own counters then cover the kept run only).
+ */
+export async function runStep(ctx: TrafficCtx, rate: number, durationMs: number, beforeEach?: () => Promise<void>): Promise<Step> {
+  await beforeEach?.();
   let step = await runOnce(ctx, rate, durationMs);
   if (step.flags.includes('foreign-load') && quietBudget.ms > 0) {
     const quietWaitMs = ctx.mode.name === 'full' ? 60_000 : 10_000;
     const now = await waitQuiet(ctx.serverPids, ownPids(ctx), FOREIGN_LIMIT, quietWaitMs);
     ctx.log(`    other processes used ${step.cpu.foreign} cores during ${rate}/s (now ${now}); repeating the step once`);
+    await beforeEach?.();
     step = await runOnce(ctx, rate, durationMs);
   }
   return step;
