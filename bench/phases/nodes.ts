@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { cpuMeter, pidsByComm } from '../lib/cpu.js';
+import { cpuMeter, pidsByComm, type CpuShares } from '../lib/cpu.js';
 import type { Generator } from '../lib/gen-client.js';
 import type { Mode } from '../lib/options.js';
 import { parleySpec } from '../lib/parley.js';
@@ -9,7 +9,7 @@ import { describe, runStep, settle, type Step, type TrafficCtx } from './traffic
 
 export interface NodesRun {
   nodes: number;
-  /** A fixed rate both setups sustain: latency and CPU per message side by side. */
+  /** One fixed rate for both setups (it may be more than one sustains): latency and CPU per message side by side. */
   fixed: Step;
   /** Cores of the nodes, PostgreSQL and Redis together, per delivered message at the fixed rate (ms). */
   cpuMsPerMsg: number;
@@ -67,14 +67,16 @@ async function measure(mode: Mode, servers: Server[], gen: Generator, log: (l: s
   const vendorUrl = `${servers.at(-1)!.url}/customer`;
   await gen.setup(`${servers[0]!.url}/customer`, mode.rooms, `n${servers.length}-${Date.now().toString(36)}-`, vendorUrl);
   await settle(ctx, mode.warmupMs);
-  const meters = await Promise.all(Object.values(kinds).map((f) => cpuMeter(f, [])));
-  const fixed = await runStep(ctx, FIXED_RATE, mode.latencyMs);
-  const [nodes, postgres, redis] = await Promise.all(meters.map(async (m) => perMsg((await m()).server, fixed)));
+  // Metered from the start of the run that is kept (a run disturbed by other load is repeated).
+  let meters: Array<() => Promise<CpuShares>> = [];
+  const startMeters = async () => void (meters = await Promise.all(Object.values(kinds).map((f) => cpuMeter(f, []))));
+  const fixed = await runStep(ctx, FIXED_RATE, mode.latencyMs, startMeters);
+  const [nodeMs, postgresMs, redisMs] = await Promise.all(meters.map(async (m) => perMsg((await m()).server, fixed)));
   log(`    ${describe(fixed)}`);
   await settle(ctx);
   const throughput = await findThroughput(ctx);
   await gen.close();
-  return { nodes: servers.length, fixed, cpuMsPerMsg: perMsg(fixed.cpu.server, fixed), cpuSplit: { nodes: nodes!, postgres: postgres!, redis: redis! }, throughput };
+  return { nodes: servers.length, fixed, cpuMsPerMsg: perMsg(fixed.cpu.server, fixed), cpuSplit: { nodes: nodeMs!, postgres: postgresMs!, redis: redisMs! }, throughput };
 }
 
 const perMsg = (cores: number, step: Step) => (step.deliveredPerSec ? Math.round((cores * 1e6) / step.deliveredPerSec) / 1000 : 0);
