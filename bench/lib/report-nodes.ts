@@ -1,7 +1,7 @@
 import type { Nodes, NodesRun } from '../phases/nodes.js';
+import { sustained } from './report.js';
 
 const fmt = (r: number | undefined) => (r === undefined || !Number.isFinite(r) ? '—' : r.toFixed(2));
-const bound = (r: NodesRun) => (r.throughput.boundBy === 'generator' ? ' (≥, generator-bound)' : r.throughput.boundBy === 'steps' ? ' (≥, last step)' : '');
 const split = (r: NodesRun) => `${r.cpuSplit.nodes} / ${r.cpuSplit.postgres} / ${r.cpuSplit.redis}`;
 const flags = (r: NodesRun) => (r.fixed.flags.length ? ` ⚠${r.fixed.flags.join(',')}` : '');
 
@@ -10,7 +10,7 @@ export function nodesSection(n: Nodes): string {
   const [one, two] = [n.runs.find((r) => r.nodes === 1), n.runs.find((r) => r.nodes === 2)];
   const cell = (r: NodesRun | undefined, f: (r: NodesRun) => string) => (r ? f(r) : '—');
   const rows: string[][] = [
-    ['Throughput, delivered msgs/s (p99 ≤ 100 ms, no loss)', cell(one, (r) => `${r.throughput.sustained}${bound(r)}`), cell(two, (r) => `${r.throughput.sustained}${bound(r)}`), fmt(two && one ? two.throughput.sustained / one.throughput.sustained : undefined)],
+    ['Throughput, delivered msgs/s (p99 ≤ 100 ms, no loss)', cell(one, (r) => sustained(r.throughput)), cell(two, (r) => sustained(r.throughput)), fmt(two && one ? two.throughput.sustained / one.throughput.sustained : undefined)],
     [`e2e p50 / p99 @ ${one?.fixed.rate ?? two?.fixed.rate}/s (ms)`, cell(one, (r) => `${r.fixed.e2e.p50} / ${r.fixed.e2e.p99}${flags(r)}`), cell(two, (r) => `${r.fixed.e2e.p50} / ${r.fixed.e2e.p99}${flags(r)}`), fmt(two && one ? two.fixed.e2e.p99 / one.fixed.e2e.p99 : undefined)],
     ['CPU per message there, nodes + PostgreSQL + Redis (ms)', cell(one, (r) => String(r.cpuMsPerMsg)), cell(two, (r) => String(r.cpuMsPerMsg)), fmt(two && one ? two.cpuMsPerMsg / one.cpuMsPerMsg : undefined)],
     ['… of which nodes / PostgreSQL / Redis (ms)', cell(one, split), cell(two, split), ''],

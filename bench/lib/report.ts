@@ -1,3 +1,4 @@
+import type { Throughput } from '../phases/throughput.js';
 import type { Step } from '../phases/traffic.js';
 import type { HttpLatency } from './http-load.js';
 import { featuresSection, uploadsSection } from './report-part2.js';
@@ -16,10 +17,14 @@ function atRate(t: TargetResult | undefined, rate: number): Step | undefined {
   return t?.latency.find((s) => s.rate === rate);
 }
 
+/** A throughput figure, marked as a lower bound when the search stopped before the server failed. */
+export function sustained(t: Throughput): string {
+  const bound = t.boundBy === 'generator' ? ' (≥, generator-bound)' : t.boundBy === 'steps' ? ' (≥, last step)' : '';
+  return `${t.sustained}${bound}`;
+}
+
 function tput(t: TargetResult | undefined): string {
-  if (!t) return '—';
-  const bound = t.throughput.boundBy === 'generator' ? ' (≥, generator-bound)' : t.throughput.boundBy === 'steps' ? ' (≥, last step)' : '';
-  return `${t.throughput.sustained}${bound}`;
+  return t ? sustained(t.throughput) : '—';
 }
 
 function mainRows(r: Results): Row[] {
