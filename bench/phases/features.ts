@@ -127,7 +127,8 @@ export async function measureChat(
     await receiver?.quiet();
     await settle(ctx);
     // Counted from the start of the run that is kept (a run disturbed by other load is repeated).
-    let [before, cpu0, helperCpu0, sinceMs] = [await scrape(server.url), 0, 0, 0];
+    let before: Awaited<ReturnType<typeof scrape>> | undefined;
+    let [cpu0, helperCpu0, sinceMs] = [0, 0, 0];
     const begin = async () => {
       await receiver?.quiet();
       receiver?.reset();

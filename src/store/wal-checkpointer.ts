@@ -47,13 +47,6 @@ parentPort.on('message', () => {
 `;
 
 /**
- * The main connection's own checkpoint, only a safety net (a dead or stuck worker). Each checkpoint syncs the
- * log and the database file: done by the main connection (SQLite's default is every 1,000 pages, several
- * times a second under load) those `fsync`s blocked the chat's event loop. The worker starts the log over
- * itself (RESTART once it holds `RESTART_PAGES`), so the main connection's threshold is never reached.
- */
-export const FALLBACK_AUTOCHECKPOINT_PAGES = 40_000;
-/**
  * The log's length (pages) at which the worker's checkpoint also starts it over. RESTART keeps writers out
  * while it runs (a few ms, an fsync included): at 1,000 pages that was several times a second under load, and
  * ~1 % of the chat's write batches waited 5–9 ms for it (`parley_store_lock_wait_seconds`); at 8,000 (a log
@@ -62,6 +55,15 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 40_000;
  * Passive checkpoints every 50 ms still copy the log as it grows, so the pages a reader looks up in it stay few.
  */
 const RESTART_PAGES = 32000;
+
+/**
+ * The main connection's own checkpoint, only a safety net (a dead or stuck worker). Each checkpoint syncs the
+ * log and the database file: done by the main connection (SQLite's default is every 1,000 pages, several
+ * times a second under load) those `fsync`s blocked the chat's event loop. The worker starts the log over
+ * itself (RESTART once it holds `RESTART_PAGES`); the threshold is twice that, so that a RESTART put off for a
+ * second (a long reader) at thousands of messages per second does not hand the checkpoints to the event loop.
+ */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 2 * RESTART_PAGES;
 
 export interface WalCheckpointer {
   close(): Promise<void>;
