@@ -97,6 +97,7 @@ export async function createApp(options: AppOptions = {}): Promise<ParleyApp> {
     hooks: outbox,
     onLockWait: (seconds) => metrics.storeLockWaitSeconds.observe(seconds),
     messageWriter: true,
+    soleChatNode: config.redisUrl === undefined,
   });
   const scale = await createScaleOut(config, randomUUID(), log).catch(async (err: unknown) => {
     await store.close();

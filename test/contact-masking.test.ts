@@ -1,5 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
+import { platformApp } from './support/platform.js';
 import { activeRoom, createTestApp, type TestApp } from './support/test-app.js';
 
 async function maskingChat(overrides: Record<string, unknown> = { contactMasking: 'mask', allowedLinkDomains: ['parley.example'] }) {
@@ -8,6 +9,15 @@ async function maskingChat(overrides: Record<string, unknown> = { contactMasking
   const v = await t.connect('v1');
   const room = await activeRoom(c, v, 'c1', 'v1', 'tok');
   return { t, c, v, room };
+}
+
+/** As maskingChat, with the platform API. */
+async function platformChat(overrides: Record<string, unknown>) {
+  const t = await platformApp(overrides);
+  const c = await t.connect('c1');
+  const v = await t.connect('v1');
+  await activeRoom(c, v, 'c1', 'v1', 'tok');
+  return { t, c, v };
 }
 
 /** A second handle on the app's storage: what is stored, including what only the platform may see. */
@@ -56,15 +66,17 @@ describe('contact masking (§13)', () => {
     expect('masked' in clean).toBe(false);
   });
 
-  it('is off by default, and a room’s own contactMasking wins over the configuration', async () => {
-    const off = await maskingChat({});
+  it('is off by default, and a room’s own contactMasking (the platform’s PUT) wins over the configuration', async () => {
+    const off = await platformChat({});
     const plain = (await off.c.request('message', { roomToken: 'tok', message: 'a@b.co' })).data.message;
     expect(plain.message).toBe('a@b.co');
-    await (await storeOf(off.t)).moderation.sendPolicy.setContactMasking(off.room._id, true);
+    // Changed on a room in use: the server's remembered send policy must not hide the change.
+    await off.t.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1', contactMasking: true });
     expect((await off.c.request('message', { roomToken: 'tok', message: 'a@b.co' })).data.message.message).toBe('***');
 
-    const on = await maskingChat({ contactMasking: 'mask' });
-    await (await storeOf(on.t)).moderation.sendPolicy.setContactMasking(on.room._id, false);
+    const on = await platformChat({ contactMasking: 'mask' });
+    expect((await on.c.request('message', { roomToken: 'tok', message: 'a@b.co' })).data.message.message).toBe('***');
+    await on.t.api.putRoom('customer', 'tok', { customerID: 'c1', vendorID: 'v1', contactMasking: false });
     expect((await on.c.request('message', { roomToken: 'tok', message: 'a@b.co' })).data.message.message).toBe('a@b.co');
   });
 

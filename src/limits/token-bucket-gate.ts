@@ -2,6 +2,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Redis } from 'ioredis';
 import { ParleyError, type Actor } from '../protocol/index.js';
 import type { RateGate, RateKind } from '../services/rate-gate.js';
+import { FixedWindowCounter } from './fixed-window.js';
 
 export interface Bucket {
   points: number;
@@ -36,34 +37,46 @@ export function budgetLimiter(name: string, bucket: Bucket, shared?: SharedBudge
 /** A user's several devices share a budget of this many sockets' worth. */
 const USER_BUDGET_FACTOR = 2;
 
+type Counters = Record<RateKind, FixedWindowCounter>;
+
 /**
- * Token buckets per socket and per user for each kind of event. Per-socket buckets live in this process (a
- * socket lives on one node). Per-user buckets live in Redis when there are several nodes, so a user with
- * devices on three nodes still has one budget; while Redis is unreachable they fall back to this process's
- * buckets (each node then enforces the budget on its own: neither unlimited nor refusing everyone).
+ * Budgets per socket and per user for each kind of event. Per-socket budgets live in this process (a socket
+ * lives on one node) and are checked synchronously: they are on the path of every event. Per-user budgets
+ * live in Redis when there are several nodes, so a user with devices on three nodes still has one budget;
+ * while Redis is unreachable they fall back to this process's budgets (each node then enforces the budget on
+ * its own: neither unlimited nor refusing everyone). With one node they are in this process too.
  */
 export class TokenBucketGate implements RateGate {
-  private readonly perSocket: Record<RateKind, RateLimiterAbstract>;
-  private readonly perUser: Record<RateKind, RateLimiterAbstract>;
+  private readonly perSocket: Counters;
+  private readonly perUser: Counters | undefined;
+  private readonly sharedPerUser: Record<RateKind, RateLimiterAbstract> | undefined;
 
-  constructor(buckets: Record<RateKind, Bucket>, shared?: SharedBudgets) {
-    const make = (factor: number, store?: SharedBudgets) =>
-      Object.fromEntries(
-        Object.entries(buckets).map(([kind, b]) => [kind, budgetLimiter(kind, { points: b.points * factor, durationSeconds: b.durationSeconds }, store)]),
-      ) as Record<RateKind, RateLimiterAbstract>;
-    this.perSocket = make(1);
-    this.perUser = make(USER_BUDGET_FACTOR, shared);
-  }
-
-  async consume(actor: Actor, kind: RateKind): Promise<void> {
-    try {
-      await this.perSocket[kind].consume(actor.socketId);
-      await this.perUser[kind].consume(`${actor.namespace}\u0000${actor.userId}`);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) {
-        throw new ParleyError('rate_limited', `Too many ${kind} events; retry in ${Math.ceil(err.msBeforeNext)} ms.`);
-      }
-      throw err;
+  constructor(buckets: Record<RateKind, Bucket>, shared?: SharedBudgets, now: () => number = Date.now) {
+    const each = <T>(make: (b: Bucket, kind: string) => T) =>
+      Object.fromEntries(Object.entries(buckets).map(([kind, b]) => [kind, make(b, kind)])) as Record<RateKind, T>;
+    const counter = (factor: number) => (b: Bucket) => new FixedWindowCounter(b.points * factor, b.durationSeconds * 1000, now);
+    this.perSocket = each(counter(1));
+    if (shared) {
+      this.sharedPerUser = each((b, kind) => budgetLimiter(kind, { points: b.points * USER_BUDGET_FACTOR, durationSeconds: b.durationSeconds }, shared));
+    } else {
+      this.perUser = each(counter(USER_BUDGET_FACTOR));
     }
   }
+
+  consume(actor: Actor, kind: RateKind): void | Promise<void> {
+    refuseIfSpent(this.perSocket[kind].take(actor.socketId), kind);
+    const userKey = `${actor.namespace}\u0000${actor.userId}`;
+    if (this.perUser) return refuseIfSpent(this.perUser[kind].take(userKey), kind);
+    return this.sharedPerUser![kind].consume(userKey).then(
+      () => {},
+      (err: unknown) => {
+        if (err instanceof RateLimiterRes) refuseIfSpent(Math.max(1, err.msBeforeNext), kind);
+        throw err;
+      },
+    );
+  }
+}
+
+function refuseIfSpent(waitMs: number, kind: RateKind): void {
+  if (waitMs > 0) throw new ParleyError('rate_limited', `Too many ${kind} events; retry in ${Math.ceil(waitMs)} ms.`);
 }

@@ -5,6 +5,8 @@ import type { Clock } from './clock.js';
 export interface IdGenerator {
   /** A new ULID: fixed width, so string order is creation order (monotonic within a millisecond). */
   next(): string;
+  /** A new ULID and the ISO time embedded in it (what `idTime` would decode). */
+  stamped(): { id: string; dt: string };
 }
 
 const POOL_BYTES = 4096;
@@ -27,7 +29,24 @@ export function pooledPrng(): () => number {
 
 export function createIdGenerator(clock: Clock): IdGenerator {
   const factory = monotonicFactory(pooledPrng());
-  return { next: () => factory(clock.now()) };
+  // The factory never goes back in time (a clock stepped back reuses its last time), nor does `last`.
+  // Handing it a time that never decreases makes that time the id's own, so its ISO form need not be decoded.
+  let last = 0;
+  let isoOf = -1;
+  let iso = '';
+  const next = () => {
+    const now = clock.now();
+    if (now > last) last = now;
+    return factory(last);
+  };
+  return {
+    next,
+    stamped: () => {
+      const id = next();
+      if (isoOf !== last) [isoOf, iso] = [last, new Date(last).toISOString()];
+      return { id, dt: iso };
+    },
+  };
 }
 
 /** The ISO time embedded in a ULID, so a message's dt and _id orders always agree. */

@@ -4,7 +4,7 @@ import { ParleyError } from '../protocol/index.js';
 import type { MessageRepository, ReadRepository, StoredMessage } from '../store/chat-store.js';
 import type { SendScreen } from '../moderation/send-screen.js';
 import type { Clock } from './clock.js';
-import { idTime, type IdGenerator } from './ids.js';
+import type { IdGenerator } from './ids.js';
 import type { MessageWriter } from './message-writer.js';
 import type { RateGate } from './rate-gate.js';
 import { assertNotClosed, counterpartOf, type RoomService } from './room-service.js';
@@ -110,14 +110,15 @@ export class MessageService {
     let extras: Partial<StoredMessage> = {};
     let claim: Claim | undefined;
     try {
-      room = await this.rooms.activeRoom(actor, payload.roomToken);
+      room = this.rooms.cachedActiveRoom(actor, payload.roomToken) ?? (await this.rooms.activeRoom(actor, payload.roomToken));
       // The attachment's rules (forbidden, not_found, invalid_payload) come before rate_limited, as room rules do.
       if (payload.attachmentId !== undefined) claim = await this.claimAttachment(actor, payload);
       try {
         // A block (forbidden) and an unknown replyTo (not_found) win over rate_limited, as every rule does.
         const message = claim ? claim.attachment.url : payload.message!;
         if (this.screen) extras = await this.screen.message(actor, room, counterpartOf(room, actor.userId), { ...payload, message });
-        await this.gate.consume(actor, 'message');
+        const gated = this.gate.consume(actor, 'message');
+        if (gated) await gated;
       } catch (err) {
         if (claim) await this.attachments?.release(claim.id, claim.claim).catch(() => {});
         throw err;
@@ -130,7 +131,7 @@ export class MessageService {
       throw err;
     }
     // No await between taking the id and queueing the write: id order is storage order.
-    const id = this.ids.next();
+    const { id, dt } = this.ids.stamped();
     const candidate: Message = {
       _id: id,
       message: claim ? claim.attachment.url : payload.message!,
@@ -139,7 +140,7 @@ export class MessageService {
       receiverId: counterpartOf(room, actor.userId),
       room_id: room._id,
       roomToken: room.roomToken,
-      dt: idTime(id),
+      dt,
     };
     if (payload.clientMsgId !== undefined) candidate.clientMsgId = payload.clientMsgId;
     if (claim) candidate.attachment = claim.attachment;

@@ -172,6 +172,13 @@ export class RoomService {
     return room;
   }
 
+  /** `activeRoom` without a query or a promise, when the room is an active room this node has seen: else undefined. */
+  cachedActiveRoom(actor: Actor, roomToken: string | undefined): Room | undefined {
+    if (roomToken === undefined) return undefined;
+    const room = this.activeCache.get(`${actor.namespace}\u0000${roomToken}`);
+    return room && isMember(room, actor.userId) ? room : undefined;
+  }
+
   /** Forgets a room whose status changed (closed or reopened by the platform). */
   forget(namespace: string, roomToken: string): void {
     this.activeCache.delete(`${namespace}\u0000${roomToken}`);

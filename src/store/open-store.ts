@@ -30,6 +30,11 @@ export interface StoreOptions {
    * database (see SqliteMessageFeed). Dispatcher processes and tools leave that alone.
    */
   messageWriter?: boolean;
+  /**
+   * SQLite: this is the only process serving the chat on the file (no other node), so what decides a send
+   * (blocks, a room's masking) may be remembered between messages (see SqliteSendPolicy).
+   */
+  soleChatNode?: boolean;
 }
 
 const silent = pino({ level: 'silent' });
@@ -47,7 +52,7 @@ export async function openStore(options: StoreOptions): Promise<ChatStore> {
   return store.store;
 }
 
-function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait, messageWriter }: StoreOptions, log: Logger) {
+function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait, messageWriter, soleChatNode }: StoreOptions, log: Logger) {
   const path = databaseUrl.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
@@ -59,8 +64,8 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait, message
   database.pragma(`mmap_size = ${MMAP_BYTES}`);
   const checkpointer = path === ':memory:' ? undefined : startWalCheckpointer(path, { log });
   if (checkpointer) database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   const writer = new NonBlockingWriter(database, onLockWait);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database, writer) }) });
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
   const feed = new SqliteMessageFeed(database, writer, { hooks, owner: messageWriter === true });
   const migrate = async () => {
@@ -77,7 +82,7 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait, message
   const closeCheckpointer = async () => checkpointer?.close();
   const fast = {
     messages: new SqliteMessages(db, database, writer, hooks),
-    sendPolicy: new SqliteSendPolicy(db, database),
+    sendPolicy: new SqliteSendPolicy(db, database, soleChatNode === true),
     deliveries: new SqliteDeliveries(db, database, writer, feed),
   };
   return { migrate, store: new KyselyStore('sqlite', db, fast, closeCheckpointer, hooks) };
@@ -90,13 +95,15 @@ const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * Kysely prepares every query anew; preparing is a large share of a small query's cost in
- * better-sqlite3, and Parley's hot queries repeat, so keep the most recent statements (LRU).
+ * better-sqlite3, and Parley's hot queries repeat, so keep the most recent statements (LRU). Kysely runs
+ * what it prepares at once, with the busy timeout on (its writes wait for another connection's lock).
  */
-function withStatementCache(database: SQLite.Database): SqliteDatabase {
+export function withStatementCache(database: SQLite.Database, writer: NonBlockingWriter): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => database.close(),
     prepare(sql: string) {
+      writer.strict();
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql);

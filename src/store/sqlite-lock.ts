@@ -12,10 +12,16 @@ const STEADY_MS = 20;
  * tries again on the next turns of the event loop for a millisecond, then every millisecond, then backing off to
  * 25 ms, and the process keeps serving meanwhile. It also waits
  * out a Kysely transaction on this connection, which the write would otherwise join. One per connection.
+ *
+ * Its writes run with the connection's busy timeout off, and leave it off: setting it costs two statements,
+ * and on the message path they were a tenth of the store's time. Statements that may wait for the lock in
+ * SQLite's busy handler (Kysely's, through `strict()`) put it back first; reads in WAL mode never wait for it.
  */
 export class NonBlockingWriter {
   private readonly busyOff: SQLite.Statement;
   private readonly busyOn: SQLite.Statement;
+  /** The connection's busy timeout is off (after a write of this writer). */
+  private lenient = false;
 
   constructor(
     private readonly database: SQLite.Database,
@@ -30,6 +36,13 @@ export class NonBlockingWriter {
     this.busyOn.get();
   }
 
+  /** Puts the connection's busy timeout back, for a statement that is not run through `run`. */
+  strict(): void {
+    if (!this.lenient) return;
+    this.busyOn.get();
+    this.lenient = false;
+  }
+
   /** Runs `write` (a `.immediate()` transaction, a statement, BEGIN IMMEDIATE); SQLITE_BUSY after `maxWaitMs` is thrown. */
   async run<T>(write: () => T, maxWaitMs = BUSY_TIMEOUT_MS): Promise<T> {
     const started = performance.now();
@@ -40,15 +53,16 @@ export class NonBlockingWriter {
         if (performance.now() > deadline) throw Object.assign(new Error(`a transaction on this connection stayed open over ${maxWaitMs} ms`), { code: 'SQLITE_BUSY' });
         await pause();
       }
-      this.busyOff.get();
+      if (!this.lenient) {
+        this.busyOff.get();
+        this.lenient = true;
+      }
       try {
         const result = write();
         if (tries > 0) this.onWait((performance.now() - started) / 1000);
         return result;
       } catch (err) {
         if (!(err as { code?: string }).code?.startsWith('SQLITE_BUSY') || performance.now() > deadline) throw err;
-      } finally {
-        this.busyOn.get();
       }
       await pause();
     }

@@ -39,6 +39,13 @@ export class InFlight {
 
 type Ack = (response: object) => void;
 
+interface BoundEvent {
+  event: ClientEventName;
+  handler: EventHandler;
+  received: { inc(): void };
+  acked: { observe(seconds: number): void };
+}
+
 /**
  * The socket ack wrapper: the one place socket failures become `{ success: false, error }`, sent as the
  * ack or, without an ack callback, as a `private` notice. A failure never disconnects the socket.
@@ -53,9 +60,11 @@ export class EventBinder {
   /** One listener per event for all sockets; `actorOf` reads the acting user off the socket. */
   listener(event: ClientEventName, handler: EventHandler, actorOf: (socket: Socket) => Actor): SharedListener {
     const binder = this;
+    // Label lookups hash the labels on every call: bound once per event name instead.
+    const bound: BoundEvent = { event, handler, received: this.metrics.events.labels(event), acked: this.metrics.ackSeconds.labels(event) };
     return function (this: Socket, ...args: unknown[]) {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
-      void binder.run(this, event, handler, actorOf(this), args[0], ack);
+      void binder.run(this, bound, actorOf(this), args[0], ack);
     };
   }
 
@@ -72,9 +81,10 @@ export class EventBinder {
     };
   }
 
-  private async run(socket: Socket, event: ClientEventName, handler: EventHandler, actor: Actor, payload: unknown, ack?: Ack) {
+  private async run(socket: Socket, bound: BoundEvent, actor: Actor, payload: unknown, ack?: Ack) {
+    const { event, handler } = bound;
     const started = performance.now();
-    this.metrics.events.inc({ event });
+    bound.received.inc();
     this.inFlight.enter();
     try {
       if (this.inFlight.draining) throw new ParleyError('internal', 'The server is shutting down; retry on reconnect.');
@@ -89,7 +99,7 @@ export class EventBinder {
       if (ack) ack(body);
       else socket.emit(ServerEvent.Private, { event, ...body });
     } finally {
-      this.metrics.ackSeconds.observe({ event }, (performance.now() - started) / 1000);
+      bound.acked.observe((performance.now() - started) / 1000);
       this.inFlight.leave();
     }
   }
