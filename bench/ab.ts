@@ -38,6 +38,8 @@ interface Sample {
   cpuMsPerMsg: number;
   /** Of which in the kernel (system time: socket writes and, on loopback, much of the TCP delivery). */
   sysMsPerMsg: number;
+  /** write-family system calls per message (/proc/<pid>/io syscw: socket writes, SQLite's WAL writes). */
+  writesPerMsg: number;
   ackP99: number;
   e2eP99: number;
 }
@@ -57,20 +59,22 @@ async function measure(build: string, label: string, dir: string, configFile: st
     await setupRooms(ctx, `ab${label}${round}-`);
     await settle(ctx, mode.warmupMs);
     let before: Awaited<ReturnType<typeof scrape>> | undefined;
-    let [cpu0, sys0, from] = [0, 0, 0n];
+    let [cpu0, sys0, writes0, from] = [0, 0, 0, 0n];
     const step = await runStep(ctx, rate, stepMs, async () => {
       before = await scrape(server.url);
       cpu0 = await readCpuMs(server.pid);
       sys0 = systemMs(server.pid);
+      writes0 = writeCalls(server.pid);
       from = process.hrtime.bigint();
     });
     const cpuMs = (await readCpuMs(server.pid)) - cpu0;
     const sysMs = systemMs(server.pid) - sys0;
+    const writes = writeCalls(server.pid) - writes0;
     // The step's window on the monotonic clock the profile's timestamps use (µs), to cut the profile to it.
     const window = { fromUs: Number(from / 1000n), toUs: Number(process.hrtime.bigint() / 1000n) };
     const stored = storeStats(before, await scrape(server.url))?.messagesStored ?? step.sent;
-    const sample = { cpuMsPerMsg: cpuMs / Math.max(1, stored), sysMsPerMsg: sysMs / Math.max(1, stored), ackP99: step.ack.p99, e2eP99: step.e2e.p99 };
-    console.log(`  ${label} round ${round}: ${describe(step)}; cpu ${sample.cpuMsPerMsg.toFixed(4)} ms/msg (system ${sample.sysMsPerMsg.toFixed(4)})`);
+    const sample = { cpuMsPerMsg: cpuMs / Math.max(1, stored), sysMsPerMsg: sysMs / Math.max(1, stored), writesPerMsg: writes / Math.max(1, stored), ackP99: step.ack.p99, e2eP99: step.e2e.p99 };
+    console.log(`  ${label} round ${round}: ${describe(step)}; cpu ${sample.cpuMsPerMsg.toFixed(4)} ms/msg (system ${sample.sysMsPerMsg.toFixed(4)}), ${sample.writesPerMsg.toFixed(2)} write calls/msg`);
     if (profileDir) {
       mkdirSync(`${profileDir}/${label}-${round}`, { recursive: true });
       writeFileSync(`${profileDir}/${label}-${round}/step.json`, JSON.stringify({ build, ...window, messages: stored, cpuMs, sysMs }));
@@ -88,6 +92,11 @@ function systemMs(pid: number): number {
   return (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) * 1000) / 100;
 }
 
+/** write-family system calls of a process so far. */
+function writeCalls(pid: number): number {
+  return Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
     const [a, b] = [median(samples.A.map((s) => s[key])), median(samples.B.map((s) => s[key]))];
     return `${key}: A ${a.toFixed(4)}  B ${b.toFixed(4)}  B/A ${(b / a).toFixed(3)}`;
   };
-  console.log(`medians over ${rounds} rounds:\n  ${row('cpuMsPerMsg')}\n  ${row('sysMsPerMsg')}\n  ${row('ackP99')}\n  ${row('e2eP99')}`);
+  console.log(`medians over ${rounds} rounds:\n  ${row('cpuMsPerMsg')}\n  ${row('sysMsPerMsg')}\n  ${row('writesPerMsg')}\n  ${row('ackP99')}\n  ${row('e2eP99')}`);
 }
 
 main()
