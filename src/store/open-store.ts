@@ -68,6 +68,7 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait, message
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database, writer) }) });
   // Kysely takes no migration lock on SQLite: a write transaction serialises processes opening one file.
   const feed = new SqliteMessageFeed(database, writer, { hooks, owner: messageWriter === true });
+  const sendPolicy = new SqliteSendPolicy(db, database, soleChatNode === true);
   const migrate = async () => {
     await writer.run(() => database.exec('BEGIN IMMEDIATE'), LOCK_WAIT_MS);
     try {
@@ -78,11 +79,12 @@ function openSqlite({ databaseUrl, sqliteSynchronous, hooks, onLockWait, message
       throw err;
     }
     await feed.open();
+    sendPolicy.open();
   };
   const closeCheckpointer = async () => checkpointer?.close();
   const fast = {
     messages: new SqliteMessages(db, database, writer, hooks),
-    sendPolicy: new SqliteSendPolicy(db, database, soleChatNode === true),
+    sendPolicy,
     deliveries: new SqliteDeliveries(db, database, writer, feed),
   };
   return { migrate, store: new KyselyStore('sqlite', db, fast, closeCheckpointer, hooks) };

@@ -24,6 +24,8 @@ const CHANGED_FUNCTION = 'parley_send_policy_changed';
 export class SqliteSendPolicy extends KyselySendPolicy {
   private statement: SQLite.Statement<unknown[], PolicyRow> | undefined;
   private readonly remembered = new Map<string, SendPolicy>();
+  /** The triggers are in place (see `open`): only then is anything remembered. */
+  private watching = false;
 
   constructor(
     db: Kysely<Database>,
@@ -34,22 +36,29 @@ export class SqliteSendPolicy extends KyselySendPolicy {
   }
 
   override async policy(namespace: string, roomId: string, receiverId: string, senderId: string): Promise<SendPolicy> {
-    const key = this.remember ? `${namespace}\u0000${roomId}\u0000${receiverId}\u0000${senderId}` : '';
-    const known = this.remember ? this.remembered.get(key) : undefined;
+    const key = this.watching ? `${namespace}\u0000${roomId}\u0000${receiverId}\u0000${senderId}` : '';
+    const known = this.watching ? this.remembered.get(key) : undefined;
     if (known) return known;
     const row = this.prepared().get(namespace, receiverId, senderId, roomId);
     const policy = { contactMasking: row?.contact_masking == null ? null : Boolean(row.contact_masking), blocked: row?.blocked != null };
-    if (this.remember && row) {
+    if (this.watching && row) {
       if (this.remembered.size >= CACHE_SIZE) this.remembered.delete(this.remembered.keys().next().value!);
       this.remembered.set(key, policy);
     }
     return policy;
   }
 
+  /**
+   * After migrations, before any traffic: the triggers are created outside any transaction (created inside one
+   * that rolled back, they would be gone while the remembered policies stayed).
+   */
+  open(): void {
+    if (this.remember) this.watchChanges();
+  }
+
   /** Prepared on first use: the tables exist only once migrations have run. */
   private prepared(): SQLite.Statement<unknown[], PolicyRow> {
     if (this.statement) return this.statement;
-    if (this.remember) this.watchChanges();
     this.statement = this.database.prepare(
       `select r.contact_masking,
          (select 1 from blocks b where b.namespace = ? and b.blocker_id = ? and b.blocked_id = ?) as blocked
@@ -70,5 +79,6 @@ export class SqliteSendPolicy extends KyselySendPolicy {
       create temp trigger if not exists parley_blocks_updated after update on main.blocks ${call};
       create temp trigger if not exists parley_rooms_masking after update of contact_masking on main.rooms ${call};
     `);
+    this.watching = true;
   }
 }
