@@ -41,6 +41,8 @@ export function isMember(room: Room, userId: string): boolean {
 
 const ACTIVE_CACHE_SIZE = 10_000;
 
+const activeKey = (namespace: string, roomToken: string) => `${namespace}\u0000${roomToken}`;
+
 /** Rooms: creation, acceptance, and finding the room an event is about (SPEC §4, §6). */
 export class RoomService {
   /**
@@ -175,17 +177,17 @@ export class RoomService {
   /** `activeRoom` without a query or a promise, when the room is an active room this node has seen: else undefined. */
   cachedActiveRoom(actor: Actor, roomToken: string | undefined): Room | undefined {
     if (roomToken === undefined) return undefined;
-    const room = this.activeCache.get(`${actor.namespace}\u0000${roomToken}`);
+    const room = this.activeCache.get(activeKey(actor.namespace, roomToken));
     return room && isMember(room, actor.userId) ? room : undefined;
   }
 
   /** Forgets a room whose status changed (closed or reopened by the platform). */
   forget(namespace: string, roomToken: string): void {
-    this.activeCache.delete(`${namespace}\u0000${roomToken}`);
+    this.activeCache.delete(activeKey(namespace, roomToken));
   }
 
   private async findByToken(namespace: string, roomToken: string): Promise<Room | undefined> {
-    const cached = this.activeCache.get(`${namespace}\u0000${roomToken}`);
+    const cached = this.activeCache.get(activeKey(namespace, roomToken));
     if (cached) return cached;
     const room = await this.rooms.findByToken(namespace, roomToken);
     if (room?.status === 'active') this.remember(namespace, room);
@@ -194,7 +196,7 @@ export class RoomService {
 
   private remember(namespace: string, room: Room): void {
     if (this.activeCache.size >= ACTIVE_CACHE_SIZE) this.activeCache.delete(this.activeCache.keys().next().value!);
-    this.activeCache.set(`${namespace}\u0000${room.roomToken}`, room);
+    this.activeCache.set(activeKey(namespace, room.roomToken), room);
   }
 
   list(actor: Actor): Promise<RoomListing[]> {
