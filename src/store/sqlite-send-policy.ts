@@ -8,6 +8,9 @@ type PolicyRow = { contact_masking: number | null; blocked: number | null };
 /** Policies remembered at most; the oldest are forgotten first. */
 const CACHE_SIZE = 50_000;
 
+/** What the lookup answered for an unknown room (the room rules have refused it before this matters). */
+const NO_ROOM: SendPolicy = Object.freeze({ contactMasking: null, blocked: false });
+
 /** Called by this connection's triggers whenever a block or a room's masking changes. */
 const CHANGED_FUNCTION = 'parley_send_policy_changed';
 
@@ -36,16 +39,21 @@ export class SqliteSendPolicy extends KyselySendPolicy {
   }
 
   override async policy(namespace: string, roomId: string, receiverId: string, senderId: string): Promise<SendPolicy> {
-    const key = this.watching ? `${namespace}\u0000${roomId}\u0000${receiverId}\u0000${senderId}` : '';
-    const known = this.watching ? this.remembered.get(key) : undefined;
+    if (!this.watching) return this.lookup(namespace, roomId, receiverId, senderId) ?? NO_ROOM;
+    const key = `${namespace}\u0000${roomId}\u0000${receiverId}\u0000${senderId}`;
+    const known = this.remembered.get(key);
     if (known) return known;
-    const row = this.prepared().get(namespace, receiverId, senderId, roomId);
-    const policy = { contactMasking: row?.contact_masking == null ? null : Boolean(row.contact_masking), blocked: row?.blocked != null };
-    if (this.watching && row) {
-      if (this.remembered.size >= CACHE_SIZE) this.remembered.delete(this.remembered.keys().next().value!);
-      this.remembered.set(key, policy);
-    }
+    const policy = this.lookup(namespace, roomId, receiverId, senderId);
+    if (!policy) return NO_ROOM;
+    if (this.remembered.size >= CACHE_SIZE) this.remembered.delete(this.remembered.keys().next().value!);
+    this.remembered.set(key, policy);
     return policy;
+  }
+
+  /** Undefined when there is no such room. */
+  private lookup(namespace: string, roomId: string, receiverId: string, senderId: string): SendPolicy | undefined {
+    const row = this.prepared().get(namespace, receiverId, senderId, roomId);
+    return row && { contactMasking: row.contact_masking == null ? null : Boolean(row.contact_masking), blocked: row.blocked != null };
   }
 
   /**
