@@ -3,7 +3,9 @@
  * load step, its self time grouped into what the message path does (socket writes, SQLite, validation, …),
  * in µs per message, for each build side by side.
  *
- *   npx tsx bench/account.ts dir        # dir/<A|B>-<round>/{CPU.*.cpuprofile, step.json}
+ *   npx tsx bench/account.ts dir [--top N]   # dir/<A|B>-<round>/{CPU.*.cpuprofile, step.json}
+ *
+ * `--top N` also lists each build's N frames with the most self time (µs per message, with their category).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,11 +55,18 @@ function categoryOf(frame: string): string {
   return 'other';
 }
 
-/** µs of self time per category within the window, and per frame for the "other" bucket. */
-function account(profileFile: string, window: StepWindow): Map<string, number> {
+interface Totals {
+  byCategory: Map<string, number>;
+  byFrame: Map<string, number>;
+}
+
+const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
+
+/** µs of self time per category and per frame within the window. */
+function account(profileFile: string, window: StepWindow): Totals {
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const totals = new Map<string, number>();
+  const totals: Totals = { byCategory: new Map(), byFrame: new Map() };
   let t = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = Math.max(0, profile.timeDeltas[i] ?? 0);
@@ -65,23 +74,23 @@ function account(profileFile: string, window: StepWindow): Map<string, number> {
     if (t < window.fromUs || t > window.toUs) return;
     const node = byId.get(id)!;
     const frame = `${node.callFrame.functionName || '(anon)'} ${node.callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist|bench)\//, '$1/')}:${node.callFrame.lineNumber}`;
-    const cat = categoryOf(frame);
-    totals.set(cat, (totals.get(cat) ?? 0) + delta);
+    add(totals.byCategory, categoryOf(frame), delta);
+    add(totals.byFrame, frame, delta);
   });
   return totals;
 }
 
 /** `--cpu-prof` writes one profile per thread (tsx adds a loader thread): the one busiest in the window. */
-function busiestProfile(dir: string, window: StepWindow): Map<string, number> {
-  const busy = (totals: Map<string, number>) => [...totals].reduce((a, [cat, us]) => (cat === 'idle' ? a : a + us), 0);
+function busiestProfile(dir: string, window: StepWindow): Totals {
+  const busy = (totals: Totals) => [...totals.byCategory].reduce((a, [cat, us]) => (cat === 'idle' ? a : a + us), 0);
   const accounts = readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => account(join(dir, f), window));
   return accounts.sort((a, b) => busy(b) - busy(a))[0]!;
 }
 
-function main(dir: string): void {
-  const perBuild = new Map<string, { totals: Map<string, number>; messages: number; cpuMs: number }>();
+function main(dir: string, top: number): void {
+  const perBuild = new Map<string, { totals: Map<string, number>; frames: Map<string, number>; messages: number; cpuMs: number }>();
   for (const run of readdirSync(dir).sort()) {
     const runDir = join(dir, run);
     let window: StepWindow;
@@ -91,8 +100,10 @@ function main(dir: string): void {
       continue;
     }
     const label = `${run.split('-')[0]} (${window.build})`;
-    const acc = perBuild.get(label) ?? { totals: new Map<string, number>(), messages: 0, cpuMs: 0 };
-    for (const [cat, us] of busiestProfile(runDir, window)) acc.totals.set(cat, (acc.totals.get(cat) ?? 0) + us);
+    const acc = perBuild.get(label) ?? { totals: new Map<string, number>(), frames: new Map<string, number>(), messages: 0, cpuMs: 0 };
+    const totals = busiestProfile(runDir, window);
+    for (const [cat, us] of totals.byCategory) add(acc.totals, cat, us);
+    for (const [frame, us] of totals.byFrame) add(acc.frames, frame, us);
     acc.messages += window.messages;
     acc.cpuMs += window.cpuMs;
     perBuild.set(label, acc);
@@ -107,6 +118,13 @@ function main(dir: string): void {
   const sampled = (l: string) => cats.reduce((a, c) => a + perMsg(l, c), 0);
   console.log(`| **sampled total** | ${labels.map((l) => sampled(l).toFixed(1)).join(' | ')} |`);
   console.log(`| process CPU (all threads, /proc) | ${labels.map((l) => ((1000 * perBuild.get(l)!.cpuMs) / perBuild.get(l)!.messages).toFixed(1)).join(' | ')} |`);
+  for (const label of top > 0 ? labels : []) {
+    const { frames, messages } = perBuild.get(label)!;
+    console.log(`\n${label}: top ${top} frames (µs per message, self time)`);
+    const ranked = [...frames].filter(([f]) => categoryOf(f) !== 'idle').sort((a, b) => b[1] - a[1]).slice(0, top);
+    for (const [frame, us] of ranked) console.log(`  ${(us / messages).toFixed(1).padStart(6)}  ${frame}  [${categoryOf(frame)}]`);
+  }
 }
 
-main(process.argv[2] ?? '/tmp/ab-profile');
+const topIndex = process.argv.indexOf('--top');
+main(process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--top') ?? '/tmp/ab-profile', topIndex >= 0 ? Number(process.argv[topIndex + 1]) : 0);
