@@ -115,7 +115,7 @@ for (const backend of backends) {
       expect(calls).toBe(1);
     });
 
-    it('lets two nodes write interleaved batches into the same rooms: no deadlock, last message = greatest id', async () => {
+    it('lets two nodes write interleaved batches into the same rooms: no deadlock, last message = greatest id, every message counted', async () => {
       ns = `ns-${randomUUID()}`;
       const other = await open(db.url); // a second node: its own connection pool
       try {
@@ -131,6 +131,7 @@ for (const backend of backends) {
         for (const r of rooms) {
           const all = await store.messages.afterInRoom(r._id, '', 1000);
           expect(all).toHaveLength(60);
+          expect(await store.messages.countInRoom(r._id)).toBe(60);
           const listing = (await store.rooms.listForUser(ns, r.customerID, 10))[0]!;
           expect(listing.lastMessage?._id).toBe(all.at(-1)!._id);
         }

@@ -35,6 +35,8 @@ export function messageRowInRoom(db: Kysely<Database>, roomId: string, messageId
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
 const INSERT_CHUNK = 500;
 const CLOCK_CHUNK = 1000;
+/** Rooms per statement (4 parameters each). */
+const TOUCH_CHUNK = 1000;
 
 type Trx = Transaction<Database>;
 
@@ -46,7 +48,7 @@ export interface RoomTouch {
   count: number;
 }
 
-/** The rooms the batch's stored messages went to, sorted by room id: every writer locks them in that order. */
+/** The rooms the batch's stored messages went to (sorted by room id), with each room's greatest new id and count. */
 export function roomTouches(messages: readonly StoredMessage[], stored: (m: StoredMessage) => boolean): RoomTouch[] {
   const perRoom = new Map<string, RoomTouch>();
   for (const m of messages) {
@@ -69,7 +71,7 @@ export class KyselyMessages implements MessageRepository {
 
   /**
    * One transaction: (1) lock the clocks of the batch's users, in sorted order, and give the messages ids
-   * above them; (2) insert the messages; (3) move each room forward, in room id order; (4) move the clocks.
+   * above them; (2) insert the messages; (3) move the rooms forward, in one statement; (4) move the clocks.
    * Two nodes writing to the same users wait for each other at (1) instead of deadlocking, and commit their
    * ids in order.
    */
@@ -80,7 +82,7 @@ export class KyselyMessages implements MessageRepository {
       orderAbove(messages, await this.lockClocks(trx, users));
       const insertedIds = await this.insertRows(trx, messages);
       const inserted = (m: StoredMessage) => insertedIds.has(m._id);
-      for (const touch of roomTouches(messages, inserted)) await this.touchRoom(trx, touch);
+      await this.touchRooms(trx, roomTouches(messages, inserted));
       await this.advanceClocks(trx, users, greatest(messages.filter(inserted).map((m) => m._id)));
       // Rows that must commit or roll back together with these messages (the webhook outbox) are written here.
       await this.hooks.messagesStored(trx, messages.filter(inserted));
@@ -142,17 +144,24 @@ export class KyselyMessages implements MessageRepository {
     return insertedIds;
   }
 
-  /** last_message_id and activity only move forward, whatever order writers commit in. */
-  private async touchRoom(trx: Trx, { roomId, lastId, dt, count }: RoomTouch): Promise<void> {
-    await trx
-      .updateTable('rooms')
-      .set((eb) => ({
-        activity: sql<string>`case when activity < ${dt} then ${dt} else activity end`,
-        last_message_id: sql<string>`case when last_message_id is null or last_message_id < ${lastId} then ${lastId} else last_message_id end`,
-        message_count: eb('message_count', '+', count),
-      }))
-      .where('id', '=', roomId)
-      .execute();
+  /**
+   * Moves the batch's rooms forward: last_message_id and activity only move forward, whatever order writers
+   * commit in. One statement whatever the number of rooms (a statement per room was a round trip each: at 1,000
+   * msgs/s on PostgreSQL, batches of ~30 rooms took 30 ms and grew). The order in which it locks the rows does
+   * not matter: a batch has already locked the clocks of both members of every room it touches (step 1), so two
+   * batches never hold rows of the same room at once, and no other transaction locks more than one room.
+   */
+  private async touchRooms(trx: Trx, touches: readonly RoomTouch[]): Promise<void> {
+    for (let i = 0; i < touches.length; i += TOUCH_CHUNK) {
+      const chunk = touches.slice(i, i + TOUCH_CHUNK);
+      const rows = sql.join(chunk.map((t) => sql`(${t.roomId}, ${t.lastId}, ${t.dt}, cast(${t.count} as integer))`));
+      await sql`update rooms set
+          activity = case when rooms.activity < t.dt then t.dt else rooms.activity end,
+          last_message_id = case when rooms.last_message_id is null or rooms.last_message_id < t.last_id then t.last_id else rooms.last_message_id end,
+          message_count = rooms.message_count + t.count
+        from (values ${rows}) as t (id, last_id, dt, count)
+        where rooms.id = t.id`.execute(trx);
+    }
   }
 
   private async advanceClocks(trx: Trx, users: Array<[string, string]>, lastId: string): Promise<void> {
