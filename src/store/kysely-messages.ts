@@ -34,9 +34,12 @@ export function messageRowInRoom(db: Kysely<Database>, roomId: string, messageId
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
 const INSERT_CHUNK = 500;
+/** Every column a new message writes (the rest are its lifecycle's: edits, deletion, reactions). */
+const INSERT_COLUMNS = [
+  'id', 'namespace', 'room_id', 'room_token', 'sender_id', 'receiver_id', 'body', 'message_type', 'client_msg_id', 'dt',
+  'data', 'attachment_id', 'attachment', 'reply_to', 'masked', 'original',
+] as const satisfies ReadonlyArray<keyof MessagesTable>;
 const CLOCK_CHUNK = 1000;
-/** Rooms per statement (4 parameters each). */
-const TOUCH_CHUNK = 1000;
 
 type Trx = Transaction<Database>;
 
@@ -71,7 +74,7 @@ export class KyselyMessages implements MessageRepository {
 
   /**
    * One transaction: (1) lock the clocks of the batch's users, in sorted order, and give the messages ids
-   * above them; (2) insert the messages; (3) move the rooms forward, in one statement; (4) move the clocks.
+   * above them; (2) in one statement, insert the messages, move their rooms forward and move the clocks.
    * Two nodes writing to the same users wait for each other at (1) instead of deadlocking, and commit their
    * ids in order.
    */
@@ -80,10 +83,8 @@ export class KyselyMessages implements MessageRepository {
     return this.db.transaction().execute(async (trx) => {
       const users = await this.usersOf(trx, messages);
       orderAbove(messages, await this.lockClocks(trx, users));
-      const insertedIds = await this.insertRows(trx, messages);
+      const insertedIds = await this.writeRows(trx, messages, users);
       const inserted = (m: StoredMessage) => insertedIds.has(m._id);
-      await this.touchRooms(trx, roomTouches(messages, inserted));
-      await this.advanceClocks(trx, users, greatest(messages.filter(inserted).map((m) => m._id)));
       // Rows that must commit or roll back together with these messages (the webhook outbox) are written here.
       await this.hooks.messagesStored(trx, messages.filter(inserted));
       return this.results(trx, messages, inserted);
@@ -129,56 +130,41 @@ export class KyselyMessages implements MessageRepository {
     return floor;
   }
 
-  private async insertRows(trx: Trx, messages: StoredMessage[]): Promise<Set<string>> {
+  /**
+   * Steps (2)–(4) as one statement per chunk (a round trip each was most of a batch's time on PostgreSQL):
+   * the messages are inserted (a repeated clientMsgId is skipped), and from what was inserted each room's
+   * last_message_id, activity and count and the users' clocks move forward — only forward, whatever order
+   * writers commit in. Returns the ids inserted. The order in which it locks room rows does not matter: the
+   * batch already holds the clocks of both members of every room it writes to (step 1), so two batches never
+   * hold rows of the same room at once, and no other transaction locks more than one room.
+   */
+  private async writeRows(trx: Trx, messages: StoredMessage[], users: Array<[string, string]>): Promise<Set<string>> {
     const insertedIds = new Set<string>();
+    const clocks = sql.join(users.map(([namespace, user]) => sql`(${namespace}, ${user})`));
     for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
-      const chunk = messages.slice(i, i + INSERT_CHUNK);
-      const rows = await trx
-        .insertInto('messages')
-        .values(chunk.map((m) => fromMessage(m.namespace, m)))
-        .onConflict((oc) => oc.columns(['namespace', 'sender_id', 'client_msg_id']).doNothing())
-        .returning('id')
-        .execute();
-      for (const row of rows) insertedIds.add(row.id);
+      const rows = messages.slice(i, i + INSERT_CHUNK).map((m) => fromMessage(m.namespace, m));
+      const values = sql.join(rows.map((row) => sql`(${sql.join(INSERT_COLUMNS.map((c) => row[c] ?? null))})`));
+      const { rows: stored } = await sql<{ id: string }>`
+        with ins as (
+          insert into messages (${sql.join(INSERT_COLUMNS.map((c) => sql.ref(c)))}) values ${values}
+          on conflict (namespace, sender_id, client_msg_id) do nothing
+          returning id, room_id, dt
+        ), touched as (
+          update rooms set
+            activity = case when rooms.activity < t.dt then t.dt else rooms.activity end,
+            last_message_id = case when rooms.last_message_id is null or rooms.last_message_id < t.last_id then t.last_id else rooms.last_message_id end,
+            message_count = rooms.message_count + t.count
+          from (select room_id, max(id) as last_id, max(dt) as dt, count(*)::integer as count from ins group by room_id) t
+          where rooms.id = t.room_id
+        ), clocks as (
+          update message_clocks set last_id = t.last_id
+          from (select max(id) as last_id from ins) t
+          where (message_clocks.namespace, message_clocks.user_id) in (values ${clocks}) and message_clocks.last_id < t.last_id
+        )
+        select id from ins`.execute(trx);
+      for (const row of stored) insertedIds.add(row.id);
     }
     return insertedIds;
-  }
-
-  /**
-   * Moves the batch's rooms forward: last_message_id and activity only move forward, whatever order writers
-   * commit in. One statement whatever the number of rooms (a statement per room was a round trip each: at 1,000
-   * msgs/s on PostgreSQL, batches of ~30 rooms took 30 ms and grew). The order in which it locks the rows does
-   * not matter: a batch has already locked the clocks of both members of every room it touches (step 1), so two
-   * batches never hold rows of the same room at once, and no other transaction locks more than one room.
-   */
-  private async touchRooms(trx: Trx, touches: readonly RoomTouch[]): Promise<void> {
-    for (let i = 0; i < touches.length; i += TOUCH_CHUNK) {
-      const chunk = touches.slice(i, i + TOUCH_CHUNK);
-      const rows = sql.join(chunk.map((t) => sql`(${t.roomId}, ${t.lastId}, ${t.dt}, cast(${t.count} as integer))`));
-      await sql`update rooms set
-          activity = case when rooms.activity < t.dt then t.dt else rooms.activity end,
-          last_message_id = case when rooms.last_message_id is null or rooms.last_message_id < t.last_id then t.last_id else rooms.last_message_id end,
-          message_count = rooms.message_count + t.count
-        from (values ${rows}) as t (id, last_id, dt, count)
-        where rooms.id = t.id`.execute(trx);
-    }
-  }
-
-  private async advanceClocks(trx: Trx, users: Array<[string, string]>, lastId: string): Promise<void> {
-    if (lastId === '') return;
-    const byNamespace = new Map<string, string[]>();
-    for (const [namespace, user] of users) byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), user]);
-    for (const [namespace, ids] of byNamespace) {
-      for (let i = 0; i < ids.length; i += CLOCK_CHUNK) {
-        await trx
-          .updateTable('message_clocks')
-          .set({ last_id: lastId })
-          .where('namespace', '=', namespace)
-          .where('user_id', 'in', ids.slice(i, i + CLOCK_CHUNK))
-          .where('last_id', '<', lastId)
-          .execute();
-      }
-    }
   }
 
   private async results(trx: Trx, messages: StoredMessage[], inserted: (m: StoredMessage) => boolean): Promise<Message[]> {
