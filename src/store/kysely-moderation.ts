@@ -40,7 +40,7 @@ export interface ReportRepository {
   resolve(id: string, action: string, note: string | null, at: string): Promise<boolean>;
 }
 
-function toBoolean(value: boolean | number | null | undefined): boolean | null {
+export function toBoolean(value: boolean | number | null | undefined): boolean | null {
   return value === null || value === undefined ? null : Boolean(Number(value));
 }
 

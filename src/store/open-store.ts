@@ -10,6 +10,7 @@ import { SqliteDeliveries } from './sqlite-deliveries.js';
 import { BUSY_TIMEOUT_MS, NonBlockingWriter } from './sqlite-lock.js';
 import { SqliteMessageFeed } from './sqlite-message-feed.js';
 import { SqliteMessages } from './sqlite-messages.js';
+import { PgSendPolicy } from './pg-send-policy.js';
 import { SqliteSendPolicy } from './sqlite-send-policy.js';
 import { migrateToLatest } from './migrations.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
@@ -128,5 +129,5 @@ function openPostgres(url: string, log: Logger, hooks?: WriteHooks) {
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Kysely holds a PostgreSQL advisory lock while migrating, so nodes may start together.
-  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, {}, undefined, hooks) };
+  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, { sendPolicy: new PgSendPolicy(db, pool) }, undefined, hooks) };
 }
