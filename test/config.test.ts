@@ -44,6 +44,8 @@ describe('config (SPEC §1)', () => {
     expect(() => loadConfig({ env: { PORT: '70000' } })).toThrow(/^config: port:/);
     expect(() => loadConfig({ env: { AUTH_MODE: 'open' } })).toThrow(/authMode/);
     expect(() => loadConfig({ env: { DATABASE_URL: 'mysql://x' } })).toThrow(/databaseUrl/);
+    expect(() => loadConfig({ env: { WRITE_BATCH_SIZE: '10000' } })).toThrow(/writeBatchSize/);
+    expect(loadConfig({ env: { WRITE_BATCH_SIZE: '5000' } }).writeBatchSize).toBe(5000);
   });
 });
 

@@ -107,8 +107,11 @@ export const configSchema = z.strictObject({
   /** How long a node's presence entries live without a heartbeat (Redis presence). */
   presenceTtlSeconds: z.number().int().min(3).default(30),
   shutdownTimeoutMs: z.number().int().positive().default(10_000),
-  /** Group commit: a batch is written when it holds this many messages or after this many ms. */
-  writeBatchSize: z.number().int().positive().default(256),
+  /**
+   * Group commit: a batch is written when it holds this many messages or after this many ms. At most 5,000: a
+   * PostgreSQL batch binds its users (up to two per message) in one statement, far under the 65,535 cap.
+   */
+  writeBatchSize: z.number().int().positive().max(5000).default(256),
   writeBatchDelayMs: z.number().min(0).default(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** GET / (the demo web client). production.json turns it off. */
