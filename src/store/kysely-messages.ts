@@ -4,7 +4,7 @@ import type { MessageRepository, StoredMessage } from './chat-store.js';
 import type { Database, MessagesTable } from './schema.js';
 import { greatest, orderAbove } from './ordered-ids.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
-import { fromMessage, toMessage } from './rows.js';
+import { fromMessage, insertValues, MESSAGE_INSERT_COLUMNS, toMessage } from './rows.js';
 
 export const messageColumns = [
   'id',
@@ -34,11 +34,6 @@ export function messageRowInRoom(db: Kysely<Database>, roomId: string, messageId
 
 // Both SQLite and PostgreSQL cap bound parameters per statement; stay far below either cap.
 const INSERT_CHUNK = 500;
-/** Every column a new message writes (the rest are its lifecycle's: edits, deletion, reactions). */
-const INSERT_COLUMNS = [
-  'id', 'namespace', 'room_id', 'room_token', 'sender_id', 'receiver_id', 'body', 'message_type', 'client_msg_id', 'dt',
-  'data', 'attachment_id', 'attachment', 'reply_to', 'masked', 'original',
-] as const satisfies ReadonlyArray<keyof MessagesTable>;
 const CLOCK_CHUNK = 1000;
 
 type Trx = Transaction<Database>;
@@ -143,10 +138,10 @@ export class KyselyMessages implements MessageRepository {
     const clocks = sql.join(users.map(([namespace, user]) => sql`(${namespace}, ${user})`));
     for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
       const rows = messages.slice(i, i + INSERT_CHUNK).map((m) => fromMessage(m.namespace, m));
-      const values = sql.join(rows.map((row) => sql`(${sql.join(INSERT_COLUMNS.map((c) => row[c] ?? null))})`));
+      const values = sql.join(rows.map((row) => sql`(${sql.join(insertValues(row))})`));
       const { rows: stored } = await sql<{ id: string }>`
         with ins as (
-          insert into messages (${sql.join(INSERT_COLUMNS.map((c) => sql.ref(c)))}) values ${values}
+          insert into messages (${sql.join(MESSAGE_INSERT_COLUMNS.map((c) => sql.ref(c)))}) values ${values}
           on conflict (namespace, sender_id, client_msg_id) do nothing
           returning id, room_id, dt
         ), touched as (

@@ -66,6 +66,17 @@ export function toPlatformMessage(row: MessagesTable): PlatformMessage {
   return message;
 }
 
+/** Every column a new message writes, in this order (the rest are its lifecycle's: edits, deletion, reactions). */
+export const MESSAGE_INSERT_COLUMNS = [
+  'id', 'namespace', 'room_id', 'room_token', 'sender_id', 'receiver_id', 'body', 'message_type', 'client_msg_id', 'dt',
+  'data', 'attachment_id', 'attachment', 'reply_to', 'masked', 'original',
+] as const satisfies ReadonlyArray<keyof MessagesTable>;
+
+/** A new message's row as values in MESSAGE_INSERT_COLUMNS order (an absent value is null). */
+export function insertValues(row: MessagesTable): unknown[] {
+  return MESSAGE_INSERT_COLUMNS.map((c) => row[c] ?? null);
+}
+
 export function fromMessage(namespace: string, m: PlatformMessage): MessagesTable {
   return {
     id: m._id,

@@ -5,15 +5,13 @@ import type { StoredMessage } from './chat-store.js';
 import { KyselyMessages, roomTouches } from './kysely-messages.js';
 import { orderAbove } from './ordered-ids.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
-import { fromMessage, toMessage } from './rows.js';
+import { fromMessage, insertValues, MESSAGE_INSERT_COLUMNS, toMessage } from './rows.js';
 import type { Database, MessagesTable } from './schema.js';
 import { noWriteHooks, type WriteHooks } from './write-hooks.js';
 
-const COLUMNS = 'id, namespace, room_id, room_token, sender_id, receiver_id, body, message_type, client_msg_id, dt, data, attachment_id, attachment';
-/** Written with every new message (migration 0005); edits and reactions update the rest. */
-const LIFECYCLE_INSERT = 'reply_to, masked, original';
+const INSERTED = MESSAGE_INSERT_COLUMNS.join(', ');
 /** Every column of a message row, as history and the webhook feed read it. */
-export const SELECTED = `${COLUMNS}, reply_to, edited_at, deleted_at, masked, original, reactions`;
+export const SELECTED = `${INSERTED}, edited_at, deleted_at, reactions`;
 
 /**
  * The message hot path on SQLite, on prepared statements of better-sqlite3 directly: a batch is one
@@ -44,7 +42,7 @@ export class SqliteMessages extends KyselyMessages {
   private get statements(): Statements {
     this.prepared ??= {
       insertOne: this.database.prepare(
-        `insert into messages (${COLUMNS}, ${LIFECYCLE_INSERT}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into messages (${INSERTED}) values (${MESSAGE_INSERT_COLUMNS.map(() => '?').join(', ')})
          on conflict (namespace, sender_id, client_msg_id) do nothing`,
       ),
       // Writers on SQLite are serialised by the database lock, so the floor for new ids is simply the
@@ -83,12 +81,7 @@ export class SqliteMessages extends KyselyMessages {
     const inserted = new Set<StoredMessage>();
     const result = messages.map((m): Message => {
       const row = fromMessage(m.namespace, m);
-      const { changes } = insertOne.run(
-        row.id, row.namespace, row.room_id, row.room_token, row.sender_id,
-        row.receiver_id, row.body, row.message_type, row.client_msg_id, row.dt, row.data ?? null,
-        row.attachment_id ?? null, row.attachment ?? null,
-        row.reply_to, row.masked, row.original,
-      );
+      const { changes } = insertOne.run(insertValues(row));
       if (changes === 0) return toMessage(byClientMsgId.get(m.namespace, m.senderId, m.clientMsgId)!);
       inserted.add(m);
       const { namespace: _ns, original: _original, ...message } = m;
