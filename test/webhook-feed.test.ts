@@ -110,6 +110,23 @@ describe('message events recorded after the fact (SQLite feed) keep their place'
     expect((await store.platform.deliveries.collect(1000)).derived).toBe(0);
     expect(await store.platform.deliveries.list('pending', 100)).toEqual([]);
   });
+
+  it('two dispatcher processes derive the same messages at once: one writes them, the other drops its slice', async () => {
+    const receiver = await WebhookReceiver.start();
+    const t = await hooked(receiver, { webhookDeliver: false });
+    const c = await t.connect('c1');
+    const v = await t.connect('v1');
+    await activeRoom(c, v, 'c1', 'v1', 'tok');
+    for (const text of ['one', 'two', 'three']) expect((await c.request('message', { roomToken: 'tok', message: text })).success).toBe(true);
+    const [a, b] = await Promise.all([openDeliveryStore(t.app.config, silent), openDeliveryStore(t.app.config, silent)]);
+    onTestFinished(() => Promise.all([a.close(), b.close()]));
+    // Each reads its slice before either takes the write lock; the second to write finds the cursor moved.
+    const [first, second] = await Promise.all([a.platform.deliveries.collect(32), b.platform.deliveries.collect(32)]);
+    expect([first.derived, second.derived].sort()).toEqual([0, 3]);
+    const pending = await a.platform.deliveries.list('pending', 100);
+    expect(pending.filter((d) => d.type === 'message.created')).toHaveLength(3);
+    expect((await b.platform.deliveries.collect(32)).derived).toBe(0);
+  });
 });
 
 describe('a dispatcher whose bookkeeping fails', () => {

@@ -5,7 +5,7 @@ import { toPlatformMessage } from './rows.js';
 import type { MessagesTable } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
 import { SELECTED } from './sqlite-messages.js';
-import type { WriteHooks } from './write-hooks.js';
+import type { DerivedRows, WriteHooks } from './write-hooks.js';
 
 interface Gap {
   from_id: string;
@@ -23,8 +23,20 @@ interface Statements {
   openGap: SQLite.Statement;
   closeGap: SQLite.Statement;
   dropGaps: SQLite.Statement;
-  collect: SQLite.Transaction<(limit: number, leaseUntil?: string) => Collected>;
+  plan: SQLite.Transaction<(limit: number) => Plan | undefined>;
+  apply: SQLite.Transaction<(plan: Plan, leaseUntil?: string) => Collected>;
   open: SQLite.Transaction<(enabled: boolean) => void>;
+}
+
+/** A slice to derive, read and built in a read snapshot, written if the feed has not moved since. */
+interface Plan {
+  /** The cursor and gaps it was read at. */
+  cursor: string;
+  gaps: string;
+  /** Where the cursor goes once the slice is written. */
+  last: string;
+  count: number;
+  derived: DerivedRows;
 }
 
 export interface MessageFeedOptions {
@@ -63,7 +75,7 @@ export class SqliteMessageFeed {
 
   private prepare(): Statements {
     const db = this.database;
-    const s: Omit<Statements, 'collect' | 'open'> = {
+    const s: Omit<Statements, 'plan' | 'apply' | 'open'> = {
       cursor: db.prepare(`select last_id from webhook_feed where name = 'messages'`),
       gaps: db.prepare('select from_id, to_id from webhook_feed_gaps order by from_id'),
       after: db.prepare(`select ${SELECTED} from messages where id > ? order by id limit ?`),
@@ -77,7 +89,8 @@ export class SqliteMessageFeed {
     };
     return {
       ...s,
-      collect: db.transaction((limit: number, leaseUntil?: string) => this.derive(s, limit, leaseUntil)),
+      plan: db.transaction((limit: number) => this.plan(s, limit)),
+      apply: db.transaction((plan: Plan, leaseUntil?: string) => this.apply(s, plan, leaseUntil)),
       // Off = an open gap (the migration opens the first one): turning on closes it at the newest message.
       open: db.transaction((enabled: boolean) => {
         const off = s.gaps.all().some((g) => g.to_id === null);
@@ -89,23 +102,33 @@ export class SqliteMessageFeed {
     };
   }
 
-  /** Derives up to `limit` messages after the cursor, stopping at a gap's start and jumping over it. */
-  private derive(s: Omit<Statements, 'collect' | 'open'>, limit: number, leaseUntil?: string): Collected {
-    const none: Collected = { derived: 0, claimed: [] };
+  /**
+   * Up to `limit` messages after the cursor, stopping at a gap's start and jumping over it, with their rows
+   * built (payloads, unread candidates): all of it reads, done before the write lock is taken, which another
+   * process's chat writes wait for.
+   */
+  private plan(s: Omit<Statements, 'plan' | 'apply' | 'open'>, limit: number): Plan | undefined {
     const cursor = s.cursor.get();
-    if (!cursor) return none;
-    const { after, upper } = position(cursor.last_id, s.gaps.all());
-    if (after === undefined) return none;
+    if (!cursor || !this.options.hooks) return undefined;
+    const gaps = s.gaps.all();
+    const { after, upper } = position(cursor.last_id, gaps);
+    if (after === undefined) return undefined;
     const rows = upper === undefined ? s.after.all(after, limit) : s.upTo.all(after, upper, limit);
-    const claimed = rows.length > 0 ? (this.options.hooks?.derivedSync(this.database, rows.map(toStored), leaseUntil) ?? []) : [];
     let last = rows.length > 0 ? rows[rows.length - 1]!.id : after;
     // Everything up to the gap is derived: stand at its start, so the next call jumps over it.
     if (upper !== undefined && rows.length < limit) last = upper;
-    if (last !== cursor.last_id) {
-      s.advance.run(last);
-      s.dropGaps.run(last);
-    }
-    return { derived: rows.length, claimed };
+    if (last === cursor.last_id) return undefined;
+    const derived = this.options.hooks.deriveSync(this.database, rows.map(toStored));
+    return { cursor: cursor.last_id, gaps: JSON.stringify(gaps), last, count: rows.length, derived };
+  }
+
+  /** Writes a plan's rows and moves the cursor; nothing if another process derived meanwhile (the cursor moved). */
+  private apply(s: Omit<Statements, 'plan' | 'apply' | 'open'>, plan: Plan, leaseUntil?: string): Collected {
+    if (s.cursor.get()?.last_id !== plan.cursor || JSON.stringify(s.gaps.all()) !== plan.gaps) return { derived: 0, claimed: [] };
+    const claimed = this.options.hooks!.insertDerivedSync(this.database, plan.derived, leaseUntil);
+    s.advance.run(plan.last);
+    s.dropGaps.run(plan.last);
+    return { derived: plan.count, claimed };
   }
 
   /**
@@ -125,7 +148,9 @@ export class SqliteMessageFeed {
    */
   async collect(limit: number, leaseUntil?: string): Promise<Collected> {
     if (!this.options.hooks?.enabled) return { derived: 0, claimed: [] };
-    return this.writer.run(() => this.statements.collect.immediate(limit, leaseUntil));
+    const plan = await this.writer.run(() => this.statements.plan.deferred(limit));
+    if (!plan) return { derived: 0, claimed: [] };
+    return this.writer.run(() => this.statements.apply.immediate(plan, leaseUntil));
   }
 
   /**

@@ -3,7 +3,15 @@ import type { Kysely } from 'kysely';
 import type { WebhookData, WebhookEventTypeName } from '../protocol/index.js';
 import type { StoredMessage } from './chat-store.js';
 import type { ClaimedDelivery } from './platform-repository.js';
+import type { UnreadCandidatesTable, WebhookDeliveriesTable, WebhookEventsTable } from './platform-schema.js';
 import type { Database } from './schema.js';
+
+/** The rows of a slice of messages' webhook events and unread candidates (SQLite's message feed). */
+export interface DerivedRows {
+  events: WebhookEventsTable[];
+  deliveries: WebhookDeliveriesTable[];
+  candidates: UnreadCandidatesTable[];
+}
 
 /** An event to record in the outbox, inside the transaction of the change it reports. */
 export type OutboxEvent = {
@@ -37,12 +45,17 @@ export interface WriteHooks {
   /** Whether anything is recorded (webhooks on). */
   readonly enabled: boolean;
   /**
-   * SQLite: what `messagesStored` records for these messages, written later by the message feed, in its own
-   * transaction, for messages already committed (their `message.created` events sort where the message does).
-   * With `leaseUntil`, the deliveries free to go at once (nothing earlier of their room still pending) are
-   * recorded leased until then and returned: the dispatcher attempts them without claiming them.
+   * SQLite: what `messagesStored` records for these messages, built for the message feed, which writes it
+   * later in a transaction of its own, for messages already committed (their `message.created` events sort
+   * where the message does). Reads only (room members): it runs before the feed takes the write lock.
    */
-  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[], leaseUntil?: string): ClaimedDelivery[];
+  deriveSync(database: SQLite.Database, messages: readonly StoredMessage[]): DerivedRows;
+  /**
+   * Writes what `deriveSync` built, inside the feed's write transaction. With `leaseUntil`, the deliveries
+   * free to go at once (nothing earlier of their room still pending) are written leased until then and
+   * returned: the dispatcher attempts them without claiming them.
+   */
+  insertDerivedSync(database: SQLite.Database, derived: DerivedRows, leaseUntil?: string): ClaimedDelivery[];
 }
 
 /** Webhooks off: nothing is recorded. */
@@ -52,5 +65,6 @@ export const noWriteHooks: WriteHooks = {
   messagesStored: async () => {},
   messagesStoredSync: () => {},
   enabled: false,
-  derivedSync: () => [],
+  deriveSync: () => ({ events: [], deliveries: [], candidates: [] }),
+  insertDerivedSync: () => [],
 };

@@ -50,9 +50,10 @@ const RUNS_AT_ONCE = 16;
 const KEEP_DELIVERED_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 /**
- * Messages whose events are derived per pass at most (SQLite), in slices of COLLECT_SLICE: each slice is one
- * synchronous transaction (~35–50 µs a message), and the event loop turns between them, so a backlog is never
- * one long stall of the chat sharing the loop (a pass of 300 in one transaction stalled it 15–20 ms).
+ * Messages whose events are derived per pass at most (SQLite), in slices of COLLECT_SLICE: each slice is a
+ * synchronous read (the rows built) and then a synchronous write transaction, and the event loop turns between
+ * them, so a backlog is never one long stall of the chat sharing the loop (a pass of 300 in one transaction
+ * stalled it 15–20 ms).
  */
 const COLLECT_ROWS = 300;
 const COLLECT_SLICE = 32;

@@ -8,7 +8,7 @@ import { toClaimed } from '../store/kysely-deliveries.js';
 import type { ClaimedDelivery } from '../store/platform-repository.js';
 import type { UnreadCandidatesTable, WebhookDeliveriesTable, WebhookEventsTable } from '../store/platform-schema.js';
 import type { Database } from '../store/schema.js';
-import type { OutboxEvent, WriteHooks } from '../store/write-hooks.js';
+import type { DerivedRows, OutboxEvent, WriteHooks } from '../store/write-hooks.js';
 
 export interface OutboxOptions {
   /** Every event goes to every URL; none: nothing is recorded (webhooks off). */
@@ -149,14 +149,20 @@ export class Outbox implements WriteHooks {
     if (this.enabled && messages.length > 0) this.options.onRecorded?.();
   }
 
-  derivedSync(database: SQLite.Database, messages: readonly StoredMessage[], leaseUntil?: string): ClaimedDelivery[] {
-    if (!this.enabled || messages.length === 0) return [];
+  deriveSync(database: SQLite.Database, messages: readonly StoredMessage[]): DerivedRows {
+    if (!this.enabled || messages.length === 0) return { events: [], deliveries: [], candidates: [] };
     const rows = this.rows(messages.map((m) => ({ ...createdEvent(m), from: m._id, at: m.dt })));
+    return { ...rows, candidates: this.candidatesOf(database, messages) };
+  }
+
+  insertDerivedSync(database: SQLite.Database, derived: DerivedRows, leaseUntil?: string): ClaimedDelivery[] {
+    if (derived.events.length === 0) return [];
     // Decided before this slice's rows exist: a room's messages in the slice do not hold each other back.
-    const leased = leaseUntil === undefined ? new Set<WebhookDeliveriesTable>() : this.free(database, rows.deliveries);
-    this.insertSync(database, rows, leased, leaseUntil);
-    this.candidatesSync(database, messages);
-    const events = new Map(rows.events.map((e) => [e.id, e]));
+    const leased = leaseUntil === undefined ? new Set<WebhookDeliveriesTable>() : this.free(database, derived.deliveries);
+    this.insertSync(database, derived, leased, leaseUntil);
+    const { candidate } = this.prepared(database);
+    for (const c of derived.candidates) candidate.run(c.namespace, c.room_id, c.user_id, c.room_token, c.first_unread_id, c.due_at);
+    const events = new Map(derived.events.map((e) => [e.id, e]));
     return [...leased].map((d) => {
       const e = events.get(d.event_id)!;
       return toClaimed({ ...d, type: e.type, payload: e.payload });
@@ -180,9 +186,10 @@ export class Outbox implements WriteHooks {
     return free;
   }
 
-  private candidatesSync(database: SQLite.Database, messages: readonly StoredMessage[]): void {
-    const { candidate, members } = this.prepared(database);
-    const seen = new Set<string>();
+  /** Each room and receiver's first message of these (a later one would find its row armed anyway). */
+  private candidatesOf(database: SQLite.Database, messages: readonly StoredMessage[]): UnreadCandidatesTable[] {
+    const { members } = this.prepared(database);
+    const candidates = new Map<string, UnreadCandidatesTable>();
     for (const m of messages) {
       let receivers = m.receiverId !== null ? [m.receiverId] : [];
       if (m.receiverId === null) {
@@ -190,14 +197,11 @@ export class Outbox implements WriteHooks {
         receivers = room ? [room.customer_id, room.vendor_id] : [];
       }
       for (const userId of receivers) {
-        // The room and receiver's first message of these (a later one would find its row armed anyway).
         const key = `${m.room_id}\u0000${userId}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const c = this.candidate(m, userId);
-        candidate.run(c.namespace, c.room_id, c.user_id, c.room_token, c.first_unread_id, c.due_at);
+        if (!candidates.has(key)) candidates.set(key, this.candidate(m, userId));
       }
     }
+    return [...candidates.values()];
   }
 
   private candidate(m: StoredMessage, userId: string): UnreadCandidatesTable {
