@@ -119,7 +119,9 @@ describe('message events recorded after the fact (SQLite feed) keep their place'
     await activeRoom(c, v, 'c1', 'v1', 'tok');
     for (const text of ['one', 'two', 'three']) expect((await c.request('message', { roomToken: 'tok', message: text })).success).toBe(true);
     const [a, b] = await Promise.all([openDeliveryStore(t.app.config, silent), openDeliveryStore(t.app.config, silent)]);
-    onTestFinished(() => Promise.all([a.close(), b.close()]));
+    onTestFinished(async () => {
+      await Promise.all([a.close(), b.close()]);
+    });
     // Each reads its slice before either takes the write lock; the second to write finds the cursor moved.
     const [first, second] = await Promise.all([a.platform.deliveries.collect(32), b.platform.deliveries.collect(32)]);
     expect([first.derived, second.derived].sort()).toEqual([0, 3]);
