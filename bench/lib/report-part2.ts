@@ -76,6 +76,14 @@ export function featuresSection(f: Features): string {
     rows.push([`@ ${rate}/s, ack p99 / e2e p99 / CPU per message (ms), off vs ${what}`, cell(a), cell(d), fmt(ratio(d?.step.ack.p99, a?.step.ack.p99)), 'stated', '']);
     if (d?.webhook) rows.push([`@ ${rate}/s, on, sender thread apart: webhook lag p50 / p99 / max (ms)`, '', lagCell(d), '', 'stated', '']);
   }
+  for (const rate of f.floor ? rates : []) {
+    const a = at(off, rate);
+    const floor = f.floor!;
+    const ms = (us: number) => (us / 1000).toFixed(3);
+    const share = a ? floor.cpuUsPerPost / 1000 / a.cpuMsPerMsg : undefined;
+    const what = `@ ${rate}/s, **one signed POST alone** (Parley's sender, no outbox, no database; bench/webhook-floor.ts), CPU per POST vs off's per message (ms)`;
+    rows.push([what, a ? String(a.cpuMsPerMsg) : '—', `${ms(floor.cpuUsPerPost)} (user ${ms(floor.userUsPerPost)}, system ${ms(floor.systemUsPerPost)}; ${floor.ok} of ${floor.posts} answered)`, fmt(share), 'stated (over 0.10: 1.1× CPU is out of reach wherever the POST shares the chat\'s core)', '']);
+  }
   const loads = f.runs.flatMap((r) => r.steps.map((s) => `${r.features} @ ${s.step.rate}/s: ${s.load}`)).join('; ');
   return [
     `## Part II features off vs on (Parley on SQLite, ${f.durationMs / 1000} s per rate, open loop)`,

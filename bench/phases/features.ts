@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { pinned, pinThreadsWithNice, readCpuMs, spawn } from '../lib/proc.js';
 import { root, startServer, type Server } from '../lib/server.js';
 import { scrape, storeStats, type StoreStats } from '../lib/server-metrics.js';
+import { measureWebhookFloor, type WebhookFloor } from '../lib/webhook-floor.js';
 import { WebhookReceiver, type WebhookLag } from '../lib/webhook-receiver.js';
 import { describe, runStep, settle, setupRooms, type Step, type TrafficCtx } from './traffic.js';
 
@@ -42,6 +43,8 @@ export interface Features {
   text: string;
   durationMs: number;
   runs: FeatureRun[];
+  /** One signed POST alone, by Parley's sender on the server's core (bench/lib/webhook-floor.ts). */
+  floor?: WebhookFloor;
 }
 
 /** The nice value of Parley's webhook sender thread (src/webhooks/threaded-sender.ts). */
@@ -84,7 +87,8 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
         await server.stop();
       }
     }
-    return { text: FEATURE_TEXT, durationMs: mode.featureMs, runs };
+    const floor = runs.some((r) => r.features !== 'off' && r.features !== 'mask') ? await measureWebhookFloor(receiver.url, mode.name === 'smoke' ? 2000 : 20_000) : undefined;
+    return { text: FEATURE_TEXT, durationMs: mode.featureMs, runs, floor };
   } finally {
     await receiver.close();
   }
