@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from './support/client.js';
 import { BUILD_TIMEOUT_MS, ensureBuilt, root, startBuilt } from './support/build.js';
 import { tempDir } from './support/test-app.js';
+import { SENDER_THREAD_NICE } from '../src/webhooks/threaded-sender.js';
 import { niceByThread } from './support/thread-nice.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
 
@@ -53,7 +54,7 @@ describe('production build (node dist/main.js)', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('delivers webhooks from its sender thread (the compiled module, nice 10)', async () => {
+  it(`delivers webhooks from its sender thread (the compiled module, nice ${SENDER_THREAD_NICE})`, async () => {
     const receiver = await WebhookReceiver.start();
     const server = await startBuilt({
       DATABASE_URL: `sqlite:${join(tempDir(), 'parley.db')}`,
@@ -65,7 +66,7 @@ describe('production build (node dist/main.js)', () => {
     try {
       const hook = await receiver.waitFor('message.created', (d) => d.message.message === 'to the backend');
       expect(receiver.verify(hook)).toMatchObject({ type: 'message.created' });
-      expect([...niceByThread(server.child.pid!).values()].filter((n) => n === 10)).toHaveLength(1);
+      expect([...niceByThread(server.child.pid!).values()].filter((n) => n === SENDER_THREAD_NICE)).toHaveLength(1);
     } finally {
       c.close();
       v.close();

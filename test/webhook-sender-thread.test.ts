@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { createSender } from '../src/webhooks/create-webhooks.js';
 import { WebhookSender } from '../src/webhooks/sender.js';
-import { ThreadedSender } from '../src/webhooks/threaded-sender.js';
+import { SENDER_THREAD_NICE, ThreadedSender } from '../src/webhooks/threaded-sender.js';
 import { niceByThread } from './support/thread-nice.js';
 import { TEST_WEBHOOK_SECRET, WebhookReceiver } from './support/webhook-receiver.js';
 
@@ -32,13 +32,13 @@ describe('webhook sender thread', () => {
     expect(new Set(receiver.received.map((h) => h.id)).size).toBe(40);
   });
 
-  it('runs below the chat: its thread has nice 10, the others keep the process priority', async () => {
+  it(`runs below the chat: its thread has nice ${SENDER_THREAD_NICE}, the others keep the process priority`, async () => {
     if (process.platform !== 'linux') return;
     const receiver = await WebhookReceiver.start();
     const sender = threaded();
     expect(await sender.send(receiver.url, 'msg_nice', new Date(), '{}', new AbortController().signal)).toMatchObject({ ok: true });
     const nice = niceByThread();
-    expect([...nice.values()].filter((n) => n === 10).length).toBeGreaterThanOrEqual(1);
+    expect([...nice.values()].filter((n) => n === SENDER_THREAD_NICE).length).toBeGreaterThanOrEqual(1);
     expect(nice.get(String(process.pid))).toBe(0);
   });
 

@@ -87,7 +87,7 @@ export async function readCpuMs(pid: number): Promise<number> {
 
 /**
  * Pins the threads of `pid` running at nice `nice` to `core`: Parley's webhook sender thread lowers itself to
- * nice 10, the only thread of the process that does, so the bench can give it the load core (as a deployment
+ * SENDER_THREAD_NICE, the only thread of the process that does, so the bench can give it the load core (as a deployment
  * gives it a core of its own). How many it pinned.
  */
 export function pinThreadsWithNice(pid: number, nice: number, core: number): number {

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { pinned, pinThreadsWithNice, readCpuMs, spawn } from '../lib/proc.js';
 import { root, startServer, type Server } from '../lib/server.js';
 import { scrape, storeStats, type StoreStats } from '../lib/server-metrics.js';
+import { SENDER_THREAD_NICE } from '../../src/webhooks/threaded-sender.js';
 import { measureWebhookFloor, type WebhookFloor } from '../lib/webhook-floor.js';
 import { WebhookReceiver, type WebhookLag } from '../lib/webhook-receiver.js';
 import { describe, runStep, settle, setupRooms, type Step, type TrafficCtx } from './traffic.js';
@@ -47,8 +48,6 @@ export interface Features {
   floor?: WebhookFloor;
 }
 
-/** The nice value of Parley's webhook sender thread (src/webhooks/threaded-sender.ts). */
-const SENDER_NICE = 10;
 
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -76,7 +75,7 @@ export async function features(mode: Mode, dir: string, configFile: string, gen:
       const dispatcher = label === 'apart' ? await startDispatcher({ ...spec.env, WEBHOOK_DELIVER: 'true' }, join(dir, 'dispatcher.log'), profile ? [`--cpu-prof-dir=${profile}/dispatcher`, '--cpu-prof'] : []) : undefined;
       try {
         const hooked = label === 'on' || label === 'on2' || label === 'apart';
-        const warmed = label === 'on2' ? () => log(`    sender threads pinned to the load core: ${pinThreadsWithNice(server.pid, SENDER_NICE, 1)}`) : undefined;
+        const warmed = label === 'on2' ? () => log(`    sender threads pinned to the load core: ${pinThreadsWithNice(server.pid, SENDER_THREAD_NICE, 1)}`) : undefined;
         const steps = await measureChat(server, mode, gen, hooked ? receiver : undefined, log, dispatcher?.pid, warmed);
         runs.push({ features: label, env: { ...env, ...('WEBHOOK_SECRET' in env ? { WEBHOOK_SECRET: '(random)' } : {}) }, steps });
       } catch (err) {
