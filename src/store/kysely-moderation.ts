@@ -27,8 +27,6 @@ export interface SendPolicy {
 
 export interface SendPolicyRepository {
   policy(namespace: string, roomId: string, receiverId: string, senderId: string): Promise<SendPolicy>;
-  /** Sets a room's contact masking (null: follow the configuration); for the platform's PUT room. */
-  setContactMasking(roomId: string, value: boolean | null): Promise<void>;
 }
 
 export interface ReportRepository {
@@ -100,15 +98,6 @@ export class KyselySendPolicy implements SendPolicyRepository {
       .where('r.id', '=', roomId)
       .executeTakeFirst();
     return { contactMasking: toBoolean(row?.contact_masking), blocked: row?.blocked != null };
-  }
-
-  async setContactMasking(roomId: string, value: boolean | null): Promise<void> {
-    // 1/0: SQLite cannot bind booleans, and PostgreSQL reads '1'/'0' as boolean.
-    await this.db
-      .updateTable('rooms')
-      .set({ contact_masking: value === null ? null : value ? 1 : 0 })
-      .where('id', '=', roomId)
-      .execute();
   }
 }
 

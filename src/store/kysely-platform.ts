@@ -51,6 +51,7 @@ export class KyselyPlatform implements PlatformRepository {
   }
 
   async setContactMasking(roomId: string, on: boolean | null): Promise<void> {
+    // 1/0: SQLite cannot bind booleans, and PostgreSQL reads '1'/'0' as boolean.
     await this.db
       .updateTable('rooms')
       .set({ contact_masking: on === null ? null : on ? 1 : 0 })

@@ -129,5 +129,5 @@ function openPostgres(url: string, log: Logger, hooks?: WriteHooks) {
   pool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed; the pool replaces it'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Kysely holds a PostgreSQL advisory lock while migrating, so nodes may start together.
-  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, { sendPolicy: new PgSendPolicy(db, pool) }, undefined, hooks) };
+  return { migrate: () => migrateToLatest(db), store: new KyselyStore('postgres', db, { sendPolicy: new PgSendPolicy(pool) }, undefined, hooks) };
 }

@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import type { Kysely } from 'kysely';
-import { KyselySendPolicy, toBoolean, type SendPolicy } from './kysely-moderation.js';
-import type { Database } from './schema.js';
+import { toBoolean, type SendPolicy, type SendPolicyRepository } from './kysely-moderation.js';
 
 const POLICY = {
   name: 'parley_send_policy',
@@ -23,17 +21,12 @@ type Row = { contact_masking: number | null; blocked: number | null };
  * transaction mode before 1.21, or without `max_prepared_statements`) loses named statements: the first such
  * error switches this node to the same query unnamed, and the send goes on.
  */
-export class PgSendPolicy extends KyselySendPolicy {
+export class PgSendPolicy implements SendPolicyRepository {
   private named = true;
 
-  constructor(
-    db: Kysely<Database>,
-    private readonly pool: pg.Pool,
-  ) {
-    super(db);
-  }
+  constructor(private readonly pool: pg.Pool) {}
 
-  override async policy(namespace: string, roomId: string, receiverId: string, senderId: string): Promise<SendPolicy> {
+  async policy(namespace: string, roomId: string, receiverId: string, senderId: string): Promise<SendPolicy> {
     const values = [namespace, receiverId, senderId, roomId];
     let rows: Row[];
     try {
