@@ -1,5 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ParleyError } from '../protocol/index.js';
+import { FixedWindowCounter } from './fixed-window.js';
 import type { Bucket } from './token-bucket-gate.js';
 
 export interface ConnectLimits {
@@ -9,15 +9,17 @@ export interface ConnectLimits {
 
 /**
  * Connection attempts per client address (every attempt, before any credential is checked, so a storm
- * of bad handshakes is cut off cheaply) and per authenticated user (in this process).
+ * of bad handshakes is cut off cheaply) and per authenticated user (in this process). The same counters as
+ * the per-socket event budgets (FixedWindowCounter): synchronous, no timer per key.
  */
 export class ConnectGate {
-  private readonly perIp: RateLimiterMemory;
-  private readonly perUser: RateLimiterMemory;
+  private readonly perIp: FixedWindowCounter;
+  private readonly perUser: FixedWindowCounter;
 
-  constructor(limits: ConnectLimits) {
-    this.perIp = new RateLimiterMemory({ points: limits.connectPerIp.points, duration: limits.connectPerIp.durationSeconds });
-    this.perUser = new RateLimiterMemory({ points: limits.connectPerUser.points, duration: limits.connectPerUser.durationSeconds });
+  constructor(limits: ConnectLimits, now: () => number = Date.now) {
+    const counter = (b: Bucket) => new FixedWindowCounter(b.points, b.durationSeconds * 1000, now);
+    this.perIp = counter(limits.connectPerIp);
+    this.perUser = counter(limits.connectPerUser);
   }
 
   attempt(ip: string): Promise<void> {
@@ -29,11 +31,7 @@ export class ConnectGate {
   }
 }
 
-async function take(limiter: RateLimiterMemory, key: string, what: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (err) {
-    if (!(err instanceof RateLimiterRes)) throw err;
-    throw new ParleyError('rate_limited', `Too many connection attempts ${what}; retry in ${Math.ceil(err.msBeforeNext)} ms.`);
-  }
+async function take(counter: FixedWindowCounter, key: string, what: string): Promise<void> {
+  const waitMs = counter.take(key);
+  if (waitMs > 0) throw new ParleyError('rate_limited', `Too many connection attempts ${what}; retry in ${Math.ceil(waitMs)} ms.`);
 }
