@@ -17,6 +17,7 @@ import { TestClient } from './support/client.js';
 import { startNode, type NodeProcess } from './support/node-process.js';
 import { crossNodeLoad, type LoadStats } from './support/cross-node-load.js';
 import { createSwitchProxy, type SwitchProxy } from './support/switch-proxy.js';
+import { generousRateLimits } from './support/rate-limits.js';
 import { waitUntil } from './support/wait-until.js';
 import {
   createTempPgDatabase,
@@ -39,7 +40,6 @@ const EXPIRY_BOUND_MS = presenceTimings(TTL_SECONDS).boundMs;
 const SLACK_MS = 1500;
 const NS = 'customer';
 const run = randomBytes(4).toString('hex');
-const generous = { points: 100_000, durationSeconds: 1 };
 
 describe.skipIf(missing.length > 0)('cluster: three nodes on PostgreSQL + Redis', () => {
   const prefix = `parley-test-${run}:`;
@@ -55,15 +55,7 @@ describe.skipIf(missing.length > 0)('cluster: three nodes on PostgreSQL + Redis'
     database = await createTempPgDatabase(pgAdminUrl!);
     dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'));
     const configFile = join(dir, 'config.json');
-    const rateLimits = {
-      message: generous,
-      typing: generous,
-      joinRoom: generous,
-      other: generous,
-      history: generous,
-      connectPerIp: generous,
-      connectPerUser: generous,
-    };
+    const rateLimits = generousRateLimits();
     // Recovery is opt-in: these tests resume sessions across nodes.
     writeFileSync(configFile, JSON.stringify({ authMode: 'trusted', rateLimits, recoveryWindowMs: 120_000 }));
     const env = {

@@ -4,8 +4,8 @@ import type { ChildProcess } from 'node:child_process';
 import { onTestFinished } from 'vitest';
 import { TestClient } from './client.js';
 import { startNode } from './node-process.js';
+import { generousRateLimits } from './rate-limits.js';
 
-const generous = { points: 1_000_000, durationSeconds: 1 };
 const STARTUP_MS = 20_000;
 
 export interface ServerProcess {
@@ -21,15 +21,7 @@ export interface ServerProcess {
 /** Writes a CONFIG_FILE with generous rate limits (plus `extra`) into `dir`. */
 export function writeConfig(dir: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, 'config.json');
-  const rateLimits = {
-    message: generous,
-    typing: generous,
-    joinRoom: generous,
-    other: generous,
-    history: generous,
-    connectPerIp: generous,
-    connectPerUser: generous,
-  };
+  const rateLimits = generousRateLimits();
   writeFileSync(file, JSON.stringify({ authMode: 'trusted', rateLimits, ...extra }));
   return file;
 }

@@ -5,6 +5,7 @@ import { onTestFinished } from 'vitest';
 import { createApp, type AppOptions, type ParleyApp } from '../../src/app.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { TestClient } from './client.js';
+import { generousRateLimits } from './rate-limits.js';
 import { createTempPgDatabase, databaseUrl, type TempDatabase } from './services.js';
 
 export interface TestApp {
@@ -20,7 +21,6 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-const generous = { points: 100_000, durationSeconds: 1 };
 
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'parley-test-'));
@@ -70,15 +70,7 @@ export async function createTestApp(
       logLevel: 'silent',
       databaseUrl,
       uploadDir: join(dirname(dbPath), 'uploads'),
-      rateLimits: {
-        message: generous,
-        typing: generous,
-        joinRoom: generous,
-        other: generous,
-        history: generous,
-        connectPerIp: generous,
-        connectPerUser: generous,
-      },
+      rateLimits: generousRateLimits(),
       ...overrides,
     },
   });
