@@ -45,7 +45,11 @@ describe('webhook claims: each room in order, bounded per pass (§11)', () => {
     const second = await deliveries.claimDue({ now: later, leaseUntil: at(200_000), rooms: 100, urls, perRoom: 50, maxRows: 2 });
     expect([...byRoom(second).values()]).toEqual([c!.slice(0, 3)]);
     // Delivered and given back as a failed run would: room a resumes after its delivered ones.
-    await deliveries.delivered(first.slice(0, 2).map((d) => ({ id: d.id, status: 204, at: later })));
+    // One call, each success with its own status and time.
+    await deliveries.delivered([{ id: first[0]!.id, status: 204, at: later }, { id: first[1]!.id, status: 200, at: at(120_003) }]);
+    expect(await deliveries.get(first[0]!.id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 204, nextAttemptAt: null });
+    expect(await deliveries.get(first[1]!.id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200, nextAttemptAt: null });
+    expect(await deliveries.get(first[2]!.id)).toMatchObject({ status: 'pending', attempts: 0 });
     await deliveries.release([first[2]!.id]);
     const third = await deliveries.claimDue({ now: later, leaseUntil: at(200_000), rooms: 100, urls, perRoom: 50, maxRows: 1000 });
     expect([...byRoom(third).values()]).toEqual([a!.slice(2)]);

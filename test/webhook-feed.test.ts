@@ -111,7 +111,8 @@ describe('message events recorded after the fact (SQLite feed) keep their place'
     expect(await store.platform.deliveries.list('pending', 100)).toEqual([]);
   });
 
-  it('two dispatcher processes derive the same messages at once: one writes them, the other drops its slice', async () => {
+  // The feed is SQLite's: on PostgreSQL the messages' events are recorded with them, and nothing is derived.
+  it.skipIf(process.env.PARLEY_TEST_DATABASE === 'postgres')('two dispatcher processes derive the same messages at once: one writes them, the other drops its slice', async () => {
     const receiver = await WebhookReceiver.start();
     const t = await hooked(receiver, { webhookDeliver: false });
     const c = await t.connect('c1');

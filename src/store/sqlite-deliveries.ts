@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import { groupByOutcome, KyselyDeliveries, toClaimed, type DeliveryRow } from './kysely-deliveries.js';
+import { DELIVERED_SET, deliveredRows, KyselyDeliveries, toClaimed, type DeliveryRow } from './kysely-deliveries.js';
 import type { ClaimQuery, ClaimedDelivery, Collected, DeliveredAttempt } from './platform-repository.js';
 import type { Database } from './schema.js';
 import type { NonBlockingWriter } from './sqlite-lock.js';
@@ -32,7 +32,6 @@ interface Statements {
   delivered: SQLite.Statement;
   release: SQLite.Statement;
   candidates: SQLite.Transaction<(claim: ClaimQuery) => DeliveryRow[]>;
-  deliver: SQLite.Transaction<(done: readonly DeliveredAttempt[]) => void>;
 }
 
 /**
@@ -80,11 +79,11 @@ export class SqliteDeliveries extends KyselyDeliveries {
         and status = 'pending' and next_attempt_at <= @now and (lease_until is null or lease_until <= @now) returning id`),
       claimed: db.prepare(`select d.*, e.type, e.payload from webhook_deliveries d
         join webhook_events e on e.id = d.event_id where d.id in ${IN_LIST} order by d.id`),
-      delivered: db.prepare(`update webhook_deliveries set status = 'delivered', attempts = attempts + 1,
-        lease_until = null, last_status = ?, last_error = null, first_attempt_at = coalesce(first_attempt_at, ?)
-        where id in ${IN_LIST}`),
+      // A pass's successes in one statement (see DELIVERED_SET).
+      delivered: db.prepare(`update webhook_deliveries set ${DELIVERED_SET}
+        from (select value ->> 0 as id, value ->> 1 as status, value ->> 2 as at from json_each(?)) as d where webhook_deliveries.id = d.id`),
       release: db.prepare(`update webhook_deliveries set lease_until = null where id in ${IN_LIST}`),
-    } as Omit<Statements, 'candidates' | 'deliver'>;
+    } as Omit<Statements, 'candidates'>;
     return {
       ...statements,
       // One read snapshot, no write lock: the chat's writer is not kept waiting while the backlog is searched.
@@ -95,9 +94,6 @@ export class SqliteDeliveries extends KyselyDeliveries {
         if (heads.length === 0) return [];
         const ids = perRoom > 1 ? this.runsOf(heads, now, perRoom, maxRows, bound) : heads.map((h) => h.id);
         return statements.claimed.all(JSON.stringify(ids));
-      }),
-      deliver: db.transaction((done: readonly DeliveredAttempt[]) => {
-        for (const { status, at, ids } of groupByOutcome(done)) statements.delivered.run(status, at, JSON.stringify(ids));
       }),
     };
   }
@@ -148,7 +144,8 @@ export class SqliteDeliveries extends KyselyDeliveries {
 
   override async delivered(done: readonly DeliveredAttempt[]): Promise<void> {
     if (done.length === 0) return;
-    await this.writer.run(() => this.statements.deliver.immediate(done));
+    const rows = deliveredRows(done);
+    await this.writer.run(() => this.statements.delivered.run(rows));
   }
 
   override async release(ids: readonly string[]): Promise<void> {
