@@ -6,7 +6,7 @@
  * and use only nodes no later test needs (node 1 is killed; node 3 is drained, and the kill test avoids it).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -17,7 +17,7 @@ import { TestClient } from './support/client.js';
 import { startNode, type NodeProcess } from './support/node-process.js';
 import { crossNodeLoad, type LoadStats } from './support/cross-node-load.js';
 import { createSwitchProxy, type SwitchProxy } from './support/switch-proxy.js';
-import { generousRateLimits } from './support/rate-limits.js';
+import { writeConfig } from './support/server-process.js';
 import { waitUntil } from './support/wait-until.js';
 import {
   createTempPgDatabase,
@@ -54,10 +54,8 @@ describe.skipIf(missing.length > 0)('cluster: three nodes on PostgreSQL + Redis'
     admin = new Redis(redis!, { maxRetriesPerRequest: 1 });
     database = await createTempPgDatabase(pgAdminUrl!);
     dir = mkdtempSync(join(tmpdir(), 'parley-cluster-'));
-    const configFile = join(dir, 'config.json');
-    const rateLimits = generousRateLimits();
     // Recovery is opt-in: these tests resume sessions across nodes.
-    writeFileSync(configFile, JSON.stringify({ authMode: 'trusted', rateLimits, recoveryWindowMs: 120_000 }));
+    const configFile = writeConfig(dir, { recoveryWindowMs: 120_000 });
     const env = {
       PORT: '0',
       HOST: '127.0.0.1',

@@ -48,7 +48,6 @@ export interface Features {
   floor?: WebhookFloor;
 }
 
-
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /**
